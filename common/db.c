@@ -1,0 +1,208 @@
+/*
+ * mx: opening state.db and asking it what it holds.
+ */
+
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "mx.h"
+
+#define BUSY_MS		5000
+
+static const char	*dbfile = "state.db";
+
+/* The database path, for messages. */
+const char *
+db_file(void)
+{
+	return dbfile;
+}
+
+/* Map an SQLite result code to our exit status. */
+int
+db_status(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EX_TEMPFAIL;
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_AUTH:
+	case SQLITE_PERM:
+		return EX_NOINPUT;
+	case SQLITE_CORRUPT:
+	case SQLITE_MISMATCH:
+	case SQLITE_FORMAT:
+		return EX_DATAERR;
+	case SQLITE_READONLY:
+		return EX_NOINPUT;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		return EX_IOERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+/* Warn with SQLite's message for db and return our exit status. */
+int
+db_error(sqlite3 *db)
+{
+	warnx("%s: %s", dbfile, sqlite3_errmsg(db));
+	return db_status(sqlite3_extended_errcode(db));
+}
+
+/*
+ * Open the database o names (cfg_load() is run first if needed):
+ * read-only for DB_RDONLY, read-write for DB_RDWR; never create it.
+ * Exits 66 when it is missing, unreadable or not SQLite, 75 when it
+ * stays locked past the busy timeout, 65 when it is corrupt.
+ */
+sqlite3 *
+db_open(const struct mx_opts *o, int mode)
+{
+	struct stat	 st;
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st1 = NULL;
+	int		 rc, flags, status;
+
+	if (o->dbpath == NULL)
+		cfg_load((struct mx_opts *)o);
+	dbfile = o->dbpath;
+	if (stat(dbfile, &st) == -1)
+		err(EX_NOINPUT, "%s", dbfile);
+	if (S_ISDIR(st.st_mode))
+		errx(EX_NOINPUT, "%s: is a directory", dbfile);
+	flags = mode == DB_RDWR ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	rc = sqlite3_open_v2(dbfile, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		status = db_status(rc);
+		if (db == NULL)
+			errx(EX_SOFTWARE, "%s: out of memory", dbfile);
+		warnx("%s: %s", dbfile, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		exit(status == EX_SOFTWARE ? EX_NOINPUT : status);
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, BUSY_MS);
+	/* Reading the schema is what tells a database from any other file. */
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
+	    &st1, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st1);
+	if (rc != SQLITE_ROW) {
+		status = db_status(sqlite3_extended_errcode(db));
+		if (mode == DB_RDWR && (rc & 0xff) == SQLITE_READONLY)
+			status = EX_NOINPUT;
+		warnx("%s: %s", dbfile, sqlite3_errmsg(db));
+		sqlite3_finalize(st1);
+		sqlite3_close(db);
+		exit(status == EX_SOFTWARE ? EX_NOINPUT : status);
+	}
+	sqlite3_finalize(st1);
+	return db;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	if (db != NULL && sqlite3_close(db) != SQLITE_OK)
+		errx(EX_SOFTWARE, "%s: %s", dbfile, sqlite3_errmsg(db));
+}
+
+/* Prepare sql; on failure warn and return NULL. */
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		warnx("%s: %s", dbfile, sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+/* Bind text, or NULL when s is NULL. */
+void
+db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+/* Return 1 if the table exists. */
+int
+db_has_table(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt	*st;
+	int		 found;
+
+	st = db_prepare(db, "SELECT 1 FROM sqlite_master "
+	    "WHERE type IN ('table', 'view') AND name = ?");
+	if (st == NULL)
+		return 0;
+	db_bind_text(st, 1, table);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * Return 1 if table exists and has every column of the comma-separated
+ * list cols.
+ */
+int
+db_has_columns(sqlite3 *db, const char *table, const char *cols)
+{
+	sqlite3_stmt	*st;
+	const char	*p, *q;
+	int		 found, all = 1;
+
+	st = db_prepare(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+	if (st == NULL)
+		return 0;
+	for (p = cols; all && *p != '\0'; p = *q ? q + 1 : q) {
+		q = p + strcspn(p, ",");
+		sqlite3_reset(st);
+		db_bind_text(st, 1, table);
+		sqlite3_bind_text(st, 2, p, (int)(q - p), SQLITE_TRANSIENT);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		if (!found)
+			all = 0;
+	}
+	sqlite3_finalize(st);
+	return all;
+}
+
+/*
+ * Return 1 if table has the columns cols, the shape our queries need.
+ * Otherwise say so once on stderr (an older MergeXO keeps no history)
+ * and return 0: the caller shows no rows.
+ */
+int
+db_table_ok(sqlite3 *db, const char *table, const char *cols)
+{
+	static int	 warned;
+
+	if (db_has_columns(db, table, cols))
+		return 1;
+	if (!warned)
+		warnx("%s: %s %s; showing no rows (older MergeXO?)", dbfile,
+		    db_has_table(db, table) ? "incomplete table" : "no table",
+		    table);
+	warned = 1;
+	return 0;
+}

@@ -1,0 +1,161 @@
+/*
+ * mx: observability toolkit for MergeXO state.
+ * The shared module: options, database access, output, time and text.
+ */
+
+#ifndef MX_H
+#define MX_H
+
+#include <sys/types.h>
+
+#include <getopt.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define MX_VERSION	"0.1.0"
+
+/* Timestamp format MergeXO writes (SQLite's strftime). */
+#define MX_TSFMT	"%Y-%m-%dT%H:%M:%fZ"
+
+/* Long options every command accepts; their getopt_long() codes. */
+#define OPT_HELP	0x100
+#define OPT_VERSION	0x101
+extern const struct option mx_longopts[];
+
+/*
+ * Options and defaults shared by every command.  Command-specific options
+ * live in the command.  Strings point into argv or into storage owned by
+ * the struct (freed by opt_free()).
+ */
+struct mx_opts {
+	const char	*synopsis;	/* usage text, without "usage: " */
+	const char	*dbflag;	/* -d */
+	const char	*config;	/* -c */
+	char		*repo;		/* -r, trimmed; NULL = all repos */
+	const char	*fields;	/* -o */
+	long long	 limit;		/* -n; -1 = no limit */
+	int		 Hflag;		/* no TSV header */
+	int		 jflag;		/* one JSON document */
+	int		 Jflag;		/* JSON Lines */
+
+	/* Filled by cfg_load(): the database path and config defaults. */
+	char		*dbpath;
+	double		 refresh_seconds;
+	char		*default_window;
+	long long	 row_limit;
+	long long	 retention_days;
+	int		 have_config;	/* a config file was read */
+};
+
+/* opt.c */
+void		 opt_init(struct mx_opts *, const char *synopsis);
+int		 opt_common(struct mx_opts *, int, const char *);
+_Noreturn void	 opt_usage(const struct mx_opts *);
+long long	 opt_number(const char *, const char *, long long, long long);
+void		 opt_free(struct mx_opts *);
+
+/* cfg.c */
+void		 cfg_load(struct mx_opts *);
+int		 cfg_parse(const char *, size_t, const char *, struct mx_opts *,
+		    char *, size_t);
+char		*cfg_expand_home(const char *);
+
+/* db.c */
+#define DB_RDONLY	0
+#define DB_RDWR		1
+sqlite3		*db_open(const struct mx_opts *, int);
+void		 db_close(sqlite3 *);
+sqlite3_stmt	*db_prepare(sqlite3 *, const char *);
+void		 db_bind_text(sqlite3_stmt *, int, const char *);
+int		 db_has_table(sqlite3 *, const char *);
+int		 db_has_columns(sqlite3 *, const char *, const char *);
+int		 db_table_ok(sqlite3 *, const char *, const char *);
+int		 db_error(sqlite3 *);
+int		 db_status(int);
+const char	*db_file(void);
+
+/* The columns our queries read, for db_table_ok(). */
+#define RUN_COLUMNS	"run_id,repo_full_name,run_kind,issue_number," \
+			"pr_number,flow,branch,started_at,finished_at," \
+			"terminal_status,failure_class,error," \
+			"duration_seconds,meta_json"
+#define TRANSITION_COLUMNS "id,repo_full_name,pr_number,issue_number," \
+			"from_status,to_status,reason,detail,changed_at"
+
+/* out.c: TSV or JSON rows from a static field table. */
+enum out_type {
+	OUT_TEXT,
+	OUT_INT,
+	OUT_REAL,
+	OUT_BOOL
+};
+
+struct out_field {
+	const char	*name;
+	enum out_type	 type;
+};
+
+struct out;
+struct out	*out_open(const struct mx_opts *, const struct out_field *,
+		    size_t, const char *);
+void		 out_text(struct out *, size_t, const char *, int);
+void		 out_int(struct out *, size_t, long long);
+void		 out_real(struct out *, size_t, double);
+void		 out_bool(struct out *, size_t, int);
+void		 out_null(struct out *, size_t);
+void		 out_column(struct out *, size_t, sqlite3_stmt *, int);
+void		 out_row(struct out *);
+json_t		*out_row_object(struct out *);
+int		 out_selected(const struct out *, size_t);
+void		 out_close(struct out *);
+void		 out_json(json_t *);
+void		 out_json_value(FILE *, const json_t *);
+int		 out_finish(int);
+void		 out_tsv_text(FILE *, const char *, size_t);
+json_t		*out_jstring(const char *, size_t);
+void		 out_fmt_real(char *, size_t, double);
+
+/* tm.c: windows, ages and time. */
+struct mx_window {
+	char		 text[32];	/* as given, e.g. "24h" */
+	char		 modifier[48];	/* SQLite modifier, "" for all */
+	long long	 seconds;	/* -1 for all */
+};
+int		 tm_window(const char *, struct mx_window *);
+void		 tm_now(char *, size_t);
+
+/* meta.c: agent run meta_json as MergeXO reads it. */
+struct run_meta {
+	int	 codex_active;
+	char	*prompt;
+	char	*codex_mode;
+	char	*codex_session_id;
+	char	*codex_invocation_started_at;
+};
+void		 meta_parse(const char *, size_t, struct run_meta *);
+void		 meta_free(struct run_meta *);
+char		*meta_trim(const char *, size_t);
+
+/* enum.c: the value sets of design section 3. */
+extern const char *const mx_run_kinds[];
+extern const char *const mx_terminal_statuses[];
+extern const char *const mx_failure_classes[];
+int		 enum_index(const char *const *, const char *);
+const char	*enum_names(const char *const *);
+int		 enum_check(const char *const *, const char *, const char *,
+		    const char *);
+unsigned long	 enum_mask(const char *const *, const char *, const char *,
+		    const char *);
+
+/* util.c */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xrealloc(void *, size_t, size_t);
+char		*xstrdup(const char *);
+char		*xstrndup(const char *, size_t);
+char		*str_trim(const char *);
+size_t		 utf8_valid_prefix(const unsigned char *, size_t);
+
+#endif /* MX_H */

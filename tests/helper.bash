@@ -1,0 +1,114 @@
+# Shared by every suite: bats libraries, PATH, and builders of
+# MergeXO-shaped databases with rows at times relative to now.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+PATH="$TOP/bin:$PATH"
+export PATH
+unset MX_DB
+export HOME="$BATS_TEST_TMPDIR/home"
+export TZ=UTC
+DB="$BATS_TEST_TMPDIR/state.db"
+export DB
+
+# Work in the test's own folder, so no ./mergexo.toml is found by chance.
+mkdir -p "$HOME"
+cd "$BATS_TEST_TMPDIR" || exit 1
+
+# sql [SQL...]: run SQL on $DB (stdin when no argument).
+sql() {
+	sqlite3 -batch -bail "$DB" "$@"
+}
+
+# mkdb [PATH]: a fresh MergeXO state.db with history tables.
+mkdb() {
+	sqlite3 -batch -bail "${1:-$DB}" <"$TOP/tests/schema.sql" >/dev/null
+}
+
+# mkdb_old [PATH]: a state.db of an older MergeXO: no history tables.
+mkdb_old() {
+	mkdb "${1:-$DB}"
+	sqlite3 -batch -bail "${1:-$DB}" \
+	    'DROP TABLE agent_run_history; DROP TABLE pr_status_history;'
+}
+
+# sqlq VALUE: VALUE as an SQL literal.  NULL stays NULL; @N[smhd] is a
+# timestamp N seconds/minutes/hours/days ago (@-N[smhd] in the future),
+# @now is now; anything else is quoted text (SQLite's column affinity
+# makes numbers of it in INTEGER and REAL columns).
+sqlq() {
+	local v=$1 n unit
+	case $v in
+	NULL) printf 'NULL' ;;
+	@now) printf "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now')" ;;
+	@*[smhd])
+		n=${v#@}
+		unit=${n: -1}
+		n=${n%?}
+		case $unit in
+		s) unit=seconds ;; m) unit=minutes ;;
+		h) unit=hours ;; d) unit=days ;;
+		esac
+		case $n in
+		-*) n=+${n#-} ;;
+		*) n=-$n ;;
+		esac
+		printf "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now','%s %s')" \
+		    "$n" "$unit"
+		;;
+	*) printf "'%s'" "${v//\'/\'\'}" ;;
+	esac
+}
+
+# row TABLE col=value...: insert one row (values as sqlq reads them).
+row() {
+	local table=$1 cols= vals= kv
+	shift
+	for kv in "$@"; do
+		cols="$cols${cols:+,}${kv%%=*}"
+		vals="$vals${vals:+,}$(sqlq "${kv#*=}")"
+	done
+	sql "INSERT INTO $table($cols) VALUES($vals);"
+}
+
+# add_run col=value...: an agent run.  Defaults: repo_full_name=org/app,
+# run_kind=issue_flow, issue_number=1, started_at=@1h, a random run_id;
+# duration_seconds is computed as MergeXO does when finished_at is given.
+add_run() {
+	local kv have=" " args=()
+	for kv in "$@"; do
+		have="$have${kv%%=*} "
+	done
+	[[ $have == *" run_id "* ]] || args+=("run_id=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')")
+	[[ $have == *" repo_full_name "* ]] || args+=(repo_full_name=org/app)
+	[[ $have == *" run_kind "* ]] || args+=(run_kind=issue_flow)
+	[[ $have == *" issue_number "* ]] || args+=(issue_number=1)
+	[[ $have == *" started_at "* ]] || args+=(started_at=@1h)
+	row agent_run_history "${args[@]}" "$@"
+	if [[ $have == *" finished_at "* && $have != *" duration_seconds "* ]]; then
+		sql "UPDATE agent_run_history SET duration_seconds =
+		    max(0.0, (julianday(finished_at) - julianday(started_at)) * 86400.0)
+		    WHERE finished_at IS NOT NULL AND duration_seconds IS NULL;"
+	fi
+}
+
+# add_transition col=value...: a PR status change (repo org/app, PR 1,
+# issue 1, to_status awaiting_feedback unless given).
+add_transition() {
+	local kv have=" " args=()
+	for kv in "$@"; do
+		have="$have${kv%%=*} "
+	done
+	[[ $have == *" repo_full_name "* ]] || args+=(repo_full_name=org/app)
+	[[ $have == *" pr_number "* ]] || args+=(pr_number=1)
+	[[ $have == *" issue_number "* ]] || args+=(issue_number=1)
+	[[ $have == *" to_status "* ]] || args+=(to_status=awaiting_feedback)
+	row pr_status_history "${args[@]}" "$@"
+}
+
+# sha256 of a file, for "nothing changed" checks.
+filesum() {
+	sha256sum "$1" | cut -d' ' -f1
+}
