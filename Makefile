@@ -32,7 +32,7 @@ MAN1 =		man/mx-runs.1 man/mx-metrics.1 man/mx-prs.1 \
 MAN7 =		man/mx.7
 MAN8 =		man/mx-reconcile.8 man/mx-prune.8
 COMMON =	common/cfg.o common/db.o common/enum.o common/meta.o common/opt.o \
-		common/out.o common/tm.o common/util.o
+		common/out.o common/tm.o common/util.o common/work.o
 LIBMX =		common/libmx.a
 
 all: $(PROGS)

@@ -149,6 +149,22 @@ int		 enum_check(const char *const *, const char *, const char *,
 unsigned long	 enum_mask(const char *const *, const char *, const char *,
 		    const char *);
 
+/* work.c: tracked and blocked work, listed by mx-prs, counted by mx-metrics. */
+struct work_schema {
+	int	 prs;		/* pr_feedback_state */
+	int	 issues;	/* issue_runs */
+	int	 github_state;	/* issue_runs.github_state */
+	int	 takeover;	/* issue_takeover_state */
+	int	 followup;	/* pre_pr_followup_state */
+	int	 events;	/* feedback_events */
+	int	 tokens;	/* action_tokens */
+	int	 cursors;	/* github_comment_poll_cursors */
+};
+void		 work_schema(sqlite3 *, struct work_schema *);
+void		 work_exclusions(const struct work_schema *, const char *,
+		    char *, size_t);
+int		 work_count(sqlite3 *, const char *, long long *, long long *);
+
 /* util.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
