@@ -6,15 +6,24 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mx.h"
 
 #define BUSY_MS		5000
 
+/* SQLite's lock bytes on Unix (os_unix.c): the SHARED range. */
+#define SHARED_FIRST	(0x40000000 + 2)
+#define SHARED_SIZE	510
+
 static const char	*dbfile = "state.db";
+static int		 lockfd = -1;	/* our own read lock, see wal_idle() */
 
 /* The database path, for messages. */
 const char *
@@ -63,6 +72,88 @@ db_error(sqlite3 *db)
 }
 
 /*
+ * Return 1 if path is a WAL-mode database that no connection has open:
+ * its header says WAL and there is no -wal file.
+ */
+static int
+wal_idle(const char *path)
+{
+	struct stat	 st;
+	unsigned char	 hdr[20];
+	char		 wal[4096];
+	int		 fd;
+	ssize_t		 n;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n != (ssize_t)sizeof(hdr) ||
+	    memcmp(hdr, "SQLite format 3", 16) != 0 ||
+	    hdr[18] != 2 || hdr[19] != 2)
+		return 0;
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal))
+		return 0;
+	return stat(wal, &st) == -1 && errno == ENOENT;
+}
+
+/*
+ * Hold a read lock on the SHARED range of path, as an SQLite reader
+ * does, so that no connection can take the EXCLUSIVE lock that a
+ * checkpoint-on-close needs while we read; waits up to the busy
+ * timeout.  Returns 0, or -1 when the lock cannot be had.
+ */
+static int
+hold_shared(const char *path)
+{
+	struct flock	 fl;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	int		 i;
+
+	if ((lockfd = open(path, O_RDONLY)) == -1)
+		return -1;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = SHARED_FIRST;
+	fl.l_len = SHARED_SIZE;
+	for (i = 0; i < BUSY_MS / 10; i++) {
+		if (fcntl(lockfd, F_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EACCES && errno != EAGAIN)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	close(lockfd);
+	lockfd = -1;
+	return -1;
+}
+
+/* path as an SQLite URI opening it immutable; the caller frees it. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*uri, *q;
+
+	uri = xmalloc(strlen(path) * 3 + sizeof("file:?immutable=1"));
+	q = uri + sprintf(uri, "file:");
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-._~", *p) != NULL)
+			*q++ = (char)*p;
+		else {
+			*q++ = '%';
+			*q++ = hex[*p >> 4];
+			*q++ = hex[*p & 15];
+		}
+	}
+	strcpy(q, "?immutable=1");
+	return uri;
+}
+
+/*
  * Open the database o names (cfg_load() is run first if needed):
  * read-only for DB_RDONLY, read-write for DB_RDWR; never create it.
  * Exits 66 when it is missing, unreadable or not SQLite, 75 when it
@@ -74,6 +165,7 @@ db_open(const struct mx_opts *o, int mode)
 	struct stat	 st;
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st1 = NULL;
+	char		*uri;
 	int		 rc, flags, status;
 
 	if (o->dbpath == NULL)
@@ -84,7 +176,28 @@ db_open(const struct mx_opts *o, int mode)
 	if (S_ISDIR(st.st_mode))
 		errx(EX_NOINPUT, "%s: is a directory", dbfile);
 	flags = mode == DB_RDWR ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-	rc = sqlite3_open_v2(dbfile, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	/*
+	 * A reader of a WAL database that nobody has open would create the
+	 * -wal and -shm files (and fail in a read-only folder).  Instead it
+	 * holds a reader's lock on the file, so no writer can checkpoint
+	 * into it, checks again that no -wal appeared, and reads the file
+	 * as immutable: nothing is created, the snapshot is consistent.
+	 */
+	if (mode == DB_RDONLY && wal_idle(dbfile) && hold_shared(dbfile) == 0) {
+		if (wal_idle(dbfile)) {
+			uri = immutable_uri(dbfile);
+			rc = sqlite3_open_v2(uri, &db, flags | SQLITE_OPEN_URI |
+			    SQLITE_OPEN_NOMUTEX, NULL);
+			free(uri);
+		} else {
+			close(lockfd);
+			lockfd = -1;
+			rc = sqlite3_open_v2(dbfile, &db, flags |
+			    SQLITE_OPEN_NOMUTEX, NULL);
+		}
+	} else
+		rc = sqlite3_open_v2(dbfile, &db, flags | SQLITE_OPEN_NOMUTEX,
+		    NULL);
 	if (rc != SQLITE_OK) {
 		status = db_status(rc);
 		if (db == NULL)
@@ -118,6 +231,10 @@ db_close(sqlite3 *db)
 {
 	if (db != NULL && sqlite3_close(db) != SQLITE_OK)
 		errx(EX_SOFTWARE, "%s: %s", dbfile, sqlite3_errmsg(db));
+	if (lockfd != -1) {
+		close(lockfd);
+		lockfd = -1;
+	}
 }
 
 /* Prepare sql; on failure warn and return NULL. */

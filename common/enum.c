@@ -75,24 +75,56 @@ enum_check(const char *const *list, const char *s, const char *opt,
 
 /*
  * Parse a comma-separated list of values of list (at most 32) into a
+ * bit mask in *maskp.  Returns 0, or -1 with *badp and *lenp naming the
+ * first unknown or empty value (a pointer into arg).  Never exits.
+ */
+int
+enum_parse(const char *const *list, const char *arg, unsigned long *maskp,
+    const char **badp, size_t *lenp)
+{
+	const char	*p, *q;
+	size_t		 len;
+	int		 i;
+
+	*maskp = 0;
+	for (p = arg; ; p = q + 1) {
+		q = p + strcspn(p, ",");
+		len = (size_t)(q - p);
+		for (i = 0; list[i] != NULL; i++)
+			if (strlen(list[i]) == len &&
+			    strncmp(list[i], p, len) == 0)
+				break;
+		if (len == 0 || list[i] == NULL) {
+			*badp = p;
+			*lenp = len;
+			return -1;
+		}
+		*maskp |= 1UL << i;
+		if (*q == '\0')
+			return 0;
+	}
+}
+
+/*
+ * Parse a comma-separated list of values of list (at most 32) into a
  * bit mask; exits 64 on an unknown or empty value.
  */
 unsigned long
 enum_mask(const char *const *list, const char *arg, const char *opt,
     const char *what)
 {
-	unsigned long	 mask = 0;
-	char		*copy, *p, *tok;
+	unsigned long	 mask;
+	const char	*bad;
+	size_t		 len;
 
-	copy = xstrdup(arg);
-	for (p = copy; (tok = strsep(&p, ",")) != NULL; ) {
-		if (tok[0] == '\0') {
+	if (enum_parse(list, arg, &mask, &bad, &len) == -1) {
+		if (len == 0)
 			warnx("%s: empty %s (valid: %s)", opt, what,
 			    enum_names(list));
-			exit(EX_USAGE);
-		}
-		mask |= 1UL << enum_check(list, tok, opt, what);
+		else
+			warnx("%s: %.*s: unknown %s (valid: %s)", opt,
+			    (int)len, bad, what, enum_names(list));
+		exit(EX_USAGE);
 	}
-	free(copy);
 	return mask;
 }

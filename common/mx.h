@@ -100,6 +100,8 @@ struct out_field {
 struct out;
 struct out	*out_open(const struct mx_opts *, const struct out_field *,
 		    size_t, const char *);
+struct out	*out_try_open(const struct mx_opts *, const struct out_field *,
+		    size_t, const char *, char *, size_t);
 void		 out_text(struct out *, size_t, const char *, int);
 void		 out_int(struct out *, size_t, long long);
 void		 out_real(struct out *, size_t, double);
@@ -110,6 +112,7 @@ void		 out_row(struct out *);
 json_t		*out_row_object(struct out *);
 int		 out_selected(const struct out *, size_t);
 void		 out_close(struct out *);
+void		 out_free(struct out *);
 void		 out_json(json_t *);
 void		 out_json_value(FILE *, const json_t *);
 int		 out_finish(int);
@@ -148,6 +151,8 @@ int		 enum_check(const char *const *, const char *, const char *,
 		    const char *);
 unsigned long	 enum_mask(const char *const *, const char *, const char *,
 		    const char *);
+int		 enum_parse(const char *const *, const char *,
+		    unsigned long *, const char **, size_t *);
 
 /* work.c: tracked and blocked work, listed by mx-prs, counted by mx-metrics. */
 struct work_schema {
@@ -164,6 +169,13 @@ void		 work_schema(sqlite3 *, struct work_schema *);
 void		 work_exclusions(const struct work_schema *, const char *,
 		    char *, size_t);
 int		 work_count(sqlite3 *, const char *, long long *, long long *);
+enum work_part {
+	WORK_TRACKED,		/* PRs awaiting feedback, as p */
+	WORK_BLOCKED,		/* blocked PRs, as p */
+	WORK_FOLLOWUP		/* issues awaiting a follow-up, as i */
+};
+int		 work_from(const struct work_schema *, enum work_part, int,
+		    char *, size_t);
 
 /* util.c */
 void		*xmalloc(size_t);

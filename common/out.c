@@ -40,7 +40,7 @@ struct out {
 /* Set when a row held a value of the wrong type: exit 65 at the end. */
 static int	 baddata;
 
-static void	 select_fields(struct out *, const char *, int);
+static int	 select_fields(struct out *, const char *, char *, size_t);
 static void	 write_json_string(FILE *, const char *, size_t);
 
 /*
@@ -53,6 +53,25 @@ out_open(const struct mx_opts *o, const struct out_field *fields, size_t n,
     const char *deflt)
 {
 	struct out	*out;
+	char		 msg[1024];
+
+	out = out_try_open(o, fields, n, deflt, msg, sizeof(msg));
+	if (out == NULL) {
+		warnx("%s", msg);
+		exit(EX_USAGE);
+	}
+	return out;
+}
+
+/*
+ * As out_open(), but a bad -o list returns NULL with the message in msg
+ * instead of exiting.
+ */
+struct out *
+out_try_open(const struct mx_opts *o, const struct out_field *fields,
+    size_t n, const char *deflt, char *msg, size_t msglen)
+{
+	struct out	*out;
 
 	out = xcalloc(1, sizeof(*out));
 	out->fields = fields;
@@ -60,11 +79,17 @@ out_open(const struct mx_opts *o, const struct out_field *fields, size_t n,
 	out->vals = xcalloc(n, sizeof(*out->vals));
 	out->mode = o->jflag ? MODE_JSON : o->Jflag ? MODE_JSONL : MODE_TSV;
 	out->Hflag = o->Hflag;
-	if (o->fields != NULL)
-		select_fields(out, o->fields, 1);
-	else if (deflt != NULL && out->mode == MODE_TSV)
-		select_fields(out, deflt, 0);
-	else {
+	if (o->fields != NULL) {
+		if (select_fields(out, o->fields, msg, msglen) == -1) {
+			free(out->sel);
+			free(out->vals);
+			free(out);
+			return NULL;
+		}
+	} else if (deflt != NULL && out->mode == MODE_TSV) {
+		if (select_fields(out, deflt, msg, msglen) == -1)
+			errx(EX_SOFTWARE, "bad default field list");
+	} else {
 		out->sel = xcalloc(n, sizeof(*out->sel));
 		for (out->nsel = 0; out->nsel < n; out->nsel++)
 			out->sel[out->nsel] = out->nsel;
@@ -72,8 +97,12 @@ out_open(const struct mx_opts *o, const struct out_field *fields, size_t n,
 	return out;
 }
 
-static void
-select_fields(struct out *out, const char *list, int user)
+/*
+ * Select the fields of the comma-separated list, in its order.  Returns
+ * 0, or -1 with a message naming the bad field and the valid ones.
+ */
+static int
+select_fields(struct out *out, const char *list, char *msg, size_t msglen)
 {
 	const char	*p, *q;
 	size_t		 i, len, cap = 0;
@@ -87,8 +116,6 @@ select_fields(struct out *out, const char *list, int user)
 			    strncmp(out->fields[i].name, p, len) == 0)
 				break;
 		if (i == out->nfields) {
-			if (!user)
-				errx(EX_SOFTWARE, "bad default field list");
 			for (cap = 0, i = 0; i < out->nfields; i++)
 				cap += strlen(out->fields[i].name) + 1;
 			names = xmalloc(cap + 1);
@@ -98,19 +125,20 @@ select_fields(struct out *out, const char *list, int user)
 				strcat(names, out->fields[i].name);
 			}
 			if (len == 0)
-				warnx("-o: empty field name (fields: %s)",
-				    names);
+				snprintf(msg, msglen, "-o: empty field name "
+				    "(fields: %s)", names);
 			else
-				warnx("-o: %.*s: unknown field (fields: %s)",
+				snprintf(msg, msglen,
+				    "-o: %.*s: unknown field (fields: %s)",
 				    (int)(len > 64 ? 64 : len), p, names);
 			free(names);
-			exit(EX_USAGE);
+			return -1;
 		}
 		out->sel = xrealloc(out->sel, out->nsel + 1,
 		    sizeof(*out->sel));
 		out->sel[out->nsel++] = i;
 		if (*q == '\0')
-			break;
+			return 0;
 	}
 }
 
@@ -388,6 +416,20 @@ out_close(struct out *out)
 		out_begin(out);
 	if (out->mode == MODE_JSON)
 		fputs(out->nrows ? "\n]\n" : "]\n", stdout);
+	free(out->sel);
+	free(out->vals);
+	free(out);
+}
+
+/*
+ * Free out without writing anything: for a command that put its rows
+ * into a JSON document of its own with out_row_object().
+ */
+void
+out_free(struct out *out)
+{
+	if (out == NULL)
+		return;
 	free(out->sel);
 	free(out->vals);
 	free(out);

@@ -81,6 +81,45 @@ count_one(sqlite3 *db, const char *sql, const char *repo, long long *n)
 }
 
 /*
+ * Write into sql the FROM and WHERE clauses that select one part of the
+ * tracked and blocked work of section 5, exclusions included:
+ * pr_feedback_state as p for the PR parts, issue_runs as i for issues
+ * awaiting a follow-up.  With repo set, the clauses narrow to the repo
+ * bound as parameter ?1.  mx-prs lists and work_count() counts what
+ * these clauses select, so the two never disagree.  Returns 0, or -1
+ * when this database lacks the part's table (the part is empty).
+ */
+int
+work_from(const struct work_schema *ws, enum work_part part, int repo,
+    char *sql, size_t len)
+{
+	const char	*status;
+
+	switch (part) {
+	case WORK_TRACKED:
+	case WORK_BLOCKED:
+		if (!ws->prs)
+			return -1;
+		status = part == WORK_TRACKED ? "awaiting_feedback" :
+		    "blocked";
+		snprintf(sql, len, " FROM pr_feedback_state p"
+		    " WHERE p.status = '%s'%s", status,
+		    repo ? " AND p.repo_full_name = ?1" : "");
+		work_exclusions(ws, "p", sql, len);
+		return 0;
+	case WORK_FOLLOWUP:
+		if (!ws->issues)
+			return -1;
+		snprintf(sql, len, " FROM issue_runs i"
+		    " WHERE i.status = 'awaiting_issue_followup'%s",
+		    repo ? " AND i.repo_full_name = ?1" : "");
+		work_exclusions(ws, "i", sql, len);
+		return 0;
+	}
+	return -1;
+}
+
+/*
  * Count blocked work (blocked PRs and issues awaiting follow-up) and
  * tracked PRs (awaiting feedback), with the exclusions of section 5, of
  * one repo or all (repo NULL).  Returns 0 or an exit status after a
@@ -90,34 +129,24 @@ int
 work_count(sqlite3 *db, const char *repo, long long *blocked,
     long long *tracked)
 {
-	struct work_schema	 ws;
-	char			 sql[2048];
-	const char		*rclause;
-	int			 rc;
+	static const enum work_part	 parts[] = {
+		WORK_BLOCKED, WORK_TRACKED, WORK_FOLLOWUP
+	};
+	struct work_schema		 ws;
+	char				 from[2048], sql[2100];
+	size_t				 k;
+	int				 rc;
 
 	*blocked = *tracked = 0;
 	work_schema(db, &ws);
-	if (ws.prs) {
-		rclause = repo != NULL ? " AND p.repo_full_name = ?" : "";
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM "
-		    "pr_feedback_state p WHERE p.status = 'blocked'%s",
-		    rclause);
-		work_exclusions(&ws, "p", sql, sizeof(sql));
-		if ((rc = count_one(db, sql, repo, blocked)) != 0)
-			return rc;
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM "
-		    "pr_feedback_state p WHERE p.status = 'awaiting_feedback'%s",
-		    rclause);
-		work_exclusions(&ws, "p", sql, sizeof(sql));
-		if ((rc = count_one(db, sql, repo, tracked)) != 0)
-			return rc;
-	}
-	if (ws.issues) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM issue_runs i "
-		    "WHERE i.status = 'awaiting_issue_followup'%s",
-		    repo != NULL ? " AND i.repo_full_name = ?" : "");
-		work_exclusions(&ws, "i", sql, sizeof(sql));
-		if ((rc = count_one(db, sql, repo, blocked)) != 0)
+	for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+		if (work_from(&ws, parts[k], repo != NULL, from,
+		    sizeof(from)) == -1)
+			continue;
+		snprintf(sql, sizeof(sql), "SELECT count(*)%s", from);
+		rc = count_one(db, sql, repo, parts[k] == WORK_TRACKED ?
+		    tracked : blocked);
+		if (rc != 0)
 			return rc;
 	}
 	return 0;
