@@ -101,6 +101,9 @@ demo: deps
 	$(MAKE) all
 	sh tools/demo.sh
 
+valgrind: all
+	sh tools/valgrind.sh
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
@@ -123,4 +126,4 @@ uninstall:
 clean:
 	rm -rf bin $(LIBMX) common/*.o cmd/*/*.o
 
-.PHONY: all deps check lint demo install uninstall clean
+.PHONY: all deps check lint demo valgrind install uninstall clean
