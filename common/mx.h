@@ -177,6 +177,31 @@ enum work_part {
 int		 work_from(const struct work_schema *, enum work_part, int,
 		    char *, size_t);
 
+/* schema.c: the history tables and indexes, created additively. */
+#define SCHEMA_TABLES	0x01	/* missing history tables (cheap) */
+#define SCHEMA_INDEXES	0x02	/* also every missing index (may be slow) */
+#define SCHEMA_DRYRUN	0x04	/* name what would be created, change nothing */
+#define SCHEMA_VERBOSE	0x08	/* name what is created */
+int		 schema_ensure(sqlite3 *, int);
+sqlite3		*schema_open(struct mx_opts *);
+
+/* lock.c: the service's writer.lock beside state.db. */
+struct mx_lock {
+	long long	 pid;
+	char		*command;	/* one printable line, or NULL */
+	char		*started_at;	/* or NULL */
+	char		*token;		/* or NULL */
+};
+#define LOCK_NONE	0	/* no lock file */
+#define LOCK_OK		1	/* read and parsed */
+#define LOCK_BAD	2	/* unreadable or malformed */
+int		 lock_parse(const char *, size_t, struct mx_lock *, char *,
+		    size_t);
+int		 lock_read(const char *, struct mx_lock *, char *, size_t);
+char		*lock_path(const char *);
+int		 lock_alive(const struct mx_lock *);
+void		 lock_free(struct mx_lock *);
+
 /* util.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -184,6 +209,7 @@ void		*xrealloc(void *, size_t, size_t);
 char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
 char		*str_trim(const char *);
+char		*str_oneline(char *);
 size_t		 utf8_valid_prefix(const unsigned char *, size_t);
 
 #endif /* MX_H */

@@ -132,6 +132,7 @@ select_fields(struct out *out, const char *list, char *msg, size_t msglen)
 				    "-o: %.*s: unknown field (fields: %s)",
 				    (int)(len > 64 ? 64 : len), p, names);
 			free(names);
+			str_oneline(msg);
 			return -1;
 		}
 		out->sel = xrealloc(out->sel, out->nsel + 1,
@@ -234,18 +235,34 @@ out_column(struct out *out, size_t i, sqlite3_stmt *st, int col)
 	}
 }
 
-/* Write the shortest text that reads back as v, always as a real. */
+/*
+ * Write the shortest text that reads back as v, always as a real, the
+ * way Python's repr() writes it (MergeXO's JSON): 20.0, 0.0001,
+ * 1e+16, 1.5e-05.  %g would write 20 as 2e+01.
+ */
 void
 out_fmt_real(char *buf, size_t len, double v)
 {
-	int	 p;
+	char	 tmp[64];
+	int	 p, e;
 
+	if (!isfinite(v)) {
+		snprintf(buf, len, "%g", v);
+		return;
+	}
 	for (p = 1; p <= 17; p++) {
-		snprintf(buf, len, "%.*g", p, v);
-		if (strtod(buf, NULL) == v)
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
+		if (strtod(tmp, NULL) == v)
 			break;
 	}
-	if (strpbrk(buf, ".eEni") == NULL && strlen(buf) + 3 <= len)
+	e = atoi(strchr(tmp, 'e') + 1);
+	if (e < -4 || e >= 16) {
+		snprintf(buf, len, "%s", tmp);
+		return;
+	}
+	/* p significant digits, e of them before the point. */
+	snprintf(buf, len, "%.*f", p - 1 - e > 0 ? p - 1 - e : 0, v);
+	if (strchr(buf, '.') == NULL && strlen(buf) + 3 <= len)
 		strcat(buf, ".0");
 }
 
