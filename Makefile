@@ -32,7 +32,8 @@ MAN1 =		man/mx-runs.1 man/mx-metrics.1 man/mx-prs.1 \
 MAN7 =		man/mx.7
 MAN8 =		man/mx-reconcile.8 man/mx-prune.8
 COMMON =	common/cfg.o common/db.o common/enum.o common/meta.o common/opt.o \
-		common/out.o common/tm.o common/util.o common/work.o
+		common/out.o common/tm.o common/util.o common/work.o \
+		common/lock.o common/schema.o
 LIBMX =		common/libmx.a
 
 all: $(PROGS)
@@ -73,17 +74,80 @@ bin/mx-record: cmd/mx-record/mx-record.o $(LIBMX)
 	mkdir -p bin
 	$(CC) $(CFLAGS) $(SAN_$(SANITIZE)) $(LDFLAGS) -o $@ \
 	    cmd/mx-record/mx-record.o $(LIBMX) $(LIBS)
-bin/mx-top: cmd/mx-top/mx-top.o cmd/mx-top/draw.o $(LIBMX)
+bin/mx-top: cmd/mx-top/mx-top.o cmd/mx-top/draw.o cmd/mx-top/data.o $(LIBMX)
 	mkdir -p bin
 	$(CC) $(CFLAGS) $(SAN_$(SANITIZE)) $(LDFLAGS) -o $@ \
-	    cmd/mx-top/mx-top.o cmd/mx-top/draw.o $(LIBMX) $(LIBS) \
-	    $(CURSES_LIBS)
+	    cmd/mx-top/mx-top.o cmd/mx-top/draw.o cmd/mx-top/data.o \
+	    $(LIBMX) $(LIBS) $(CURSES_LIBS)
 
 cmd/mx-runs/mx-runs.o cmd/mx-metrics/mx-metrics.o cmd/mx-prs/mx-prs.o \
 cmd/mx-history/mx-history.o cmd/mx-reconcile/mx-reconcile.o \
 cmd/mx-prune/mx-prune.o cmd/mx-record/mx-record.o cmd/mx-top/mx-top.o \
-cmd/mx-top/draw.o: common/mx.h
-cmd/mx-top/mx-top.o cmd/mx-top/draw.o: cmd/mx-top/top.h
+cmd/mx-top/draw.o cmd/mx-top/data.o: common/mx.h
+cmd/mx-top/mx-top.o cmd/mx-top/draw.o cmd/mx-top/data.o: cmd/mx-top/top.h
+
+# Fuzzing with clang's libFuzzer, ASan and UBSan: every parser of
+# untrusted text, FUZZTIME seconds each (make fuzz FUZZTIME=600 by hand),
+# findings in FUZZOUT.  common/ is built again with the same flags into
+# fuzz/build/.
+FUZZCC =	clang
+FUZZTIME =	10
+FUZZOUT =	fuzz/out
+FUZZFLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZLIB =	fuzz/build/libmx.a
+FUZZERS =	fuzz/build/cfg fuzz/build/enum fuzz/build/fields \
+		fuzz/build/json fuzz/build/lock fuzz/build/meta \
+		fuzz/build/rows fuzz/build/top fuzz/build/tsv \
+		fuzz/build/window
+
+fuzz: $(FUZZERS)
+	sh fuzz/run.sh -t $(FUZZTIME) -o $(FUZZOUT) $(FUZZERS)
+
+$(FUZZLIB): $(COMMON:.o=.c) common/mx.h
+	rm -rf fuzz/build/common
+	mkdir -p fuzz/build/common
+	for c in $(COMMON:.o=.c); do \
+	    $(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -c $$c \
+	    -o fuzz/build/$${c%.c}.o || exit 1; \
+	done
+	rm -f $@
+	ar rcs $@ fuzz/build/common/*.o
+
+fuzz/build/cfg: fuzz/cfg.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/cfg.c $(FUZZLIB) $(LIBS)
+fuzz/build/enum: fuzz/enum.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/enum.c $(FUZZLIB) $(LIBS)
+fuzz/build/fields: fuzz/fields.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/fields.c $(FUZZLIB) \
+	    $(LIBS)
+fuzz/build/json: fuzz/json.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/json.c $(FUZZLIB) $(LIBS)
+fuzz/build/lock: fuzz/lock.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/lock.c $(FUZZLIB) $(LIBS)
+fuzz/build/meta: fuzz/meta.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/meta.c $(FUZZLIB) $(LIBS)
+fuzz/build/rows: fuzz/rows.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/rows.c $(FUZZLIB) $(LIBS)
+fuzz/build/top: fuzz/top.c fuzz/fuzz.h cmd/mx-top/data.c cmd/mx-top/top.h \
+    $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -Icmd/mx-top -o $@ fuzz/top.c \
+	    cmd/mx-top/data.c $(FUZZLIB) $(LIBS)
+fuzz/build/tsv: fuzz/tsv.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/tsv.c $(FUZZLIB) $(LIBS)
+fuzz/build/window: fuzz/window.c fuzz/fuzz.h $(FUZZLIB)
+	$(FUZZCC) $(FUZZFLAGS) $(MXFLAGS) -o $@ fuzz/window.c $(FUZZLIB) \
+	    $(LIBS)
+
+# The benchmark's database generator (not installed) and the benchmark
+# itself: generated databases are cached in bench/cache/.  Not part of
+# check: it takes minutes and gigabytes.
+bench/gen: bench/gen.c
+	$(CC) $(CFLAGS) $(MXFLAGS) $(LDFLAGS) -o $@ bench/gen.c \
+	    $(SQLITE_LIBS) -lm
+
+bench: bench/gen
+	MAKE="$(MAKE)" sh bench/run.sh
 
 # Install what the build and the tests need (as root), then test.
 deps:
@@ -124,6 +188,6 @@ uninstall:
 	    man7/mx.7 man8/mx-reconcile.8 man8/mx-prune.8
 
 clean:
-	rm -rf bin $(LIBMX) common/*.o cmd/*/*.o
+	rm -rf bin $(LIBMX) common/*.o cmd/*/*.o bench/gen fuzz/build
 
-.PHONY: all deps check lint demo valgrind install uninstall clean
+.PHONY: all deps check lint demo valgrind install uninstall clean fuzz

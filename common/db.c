@@ -175,6 +175,9 @@ db_open(const struct mx_opts *o, int mode)
 		err(EX_NOINPUT, "%s", dbfile);
 	if (S_ISDIR(st.st_mode))
 		errx(EX_NOINPUT, "%s: is a directory", dbfile);
+	/* Opening a FIFO would wait for a writer forever. */
+	if (!S_ISREG(st.st_mode))
+		errx(EX_NOINPUT, "%s: not a regular file", dbfile);
 	flags = mode == DB_RDWR ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 	/*
 	 * A reader of a WAL database that nobody has open would create the

@@ -115,15 +115,19 @@ enum_mask(const char *const *list, const char *arg, const char *opt,
 {
 	unsigned long	 mask;
 	const char	*bad;
+	char		*name;
 	size_t		 len;
 
 	if (enum_parse(list, arg, &mask, &bad, &len) == -1) {
 		if (len == 0)
 			warnx("%s: empty %s (valid: %s)", opt, what,
 			    enum_names(list));
-		else
-			warnx("%s: %.*s: unknown %s (valid: %s)", opt,
-			    (int)len, bad, what, enum_names(list));
+		else {
+			name = str_oneline(xstrndup(bad, len));
+			warnx("%s: %s: unknown %s (valid: %s)", opt, name,
+			    what, enum_names(list));
+			free(name);
+		}
 		exit(EX_USAGE);
 	}
 	return mask;

@@ -121,3 +121,19 @@ utf8_valid_prefix(const unsigned char *s, size_t n)
 	}
 	return len;
 }
+
+/*
+ * Make the text s fit for a one-line message, in place: control
+ * characters (a newline, an escape sequence's ESC) become '?'.  For
+ * messages that quote user input or another library's text.  Returns s.
+ */
+char *
+str_oneline(char *s)
+{
+	char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}

@@ -6,7 +6,7 @@ set -u
 
 PKGS="make gcc clang libsqlite3-dev libjansson-dev libncurses-dev sqlite3 \
 bats bats-support bats-assert mandoc tmux jq valgrind libclang-rt-14-dev \
-hyperfine"
+hyperfine time"
 
 missing=
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
