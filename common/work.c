@@ -102,8 +102,13 @@ work_from(const struct work_schema *ws, enum work_part part, int repo,
 			return -1;
 		status = part == WORK_TRACKED ? "awaiting_feedback" :
 		    "blocked";
+		/*
+		 * The IN term repeats the WHERE of a partial index on the
+		 * open PRs, which SQLite uses only when the query does.
+		 */
 		snprintf(sql, len, " FROM pr_feedback_state p"
-		    " WHERE p.status = '%s'%s", status,
+		    " WHERE p.status IN ('awaiting_feedback', 'blocked')"
+		    " AND p.status = '%s'%s", status,
 		    repo ? " AND p.repo_full_name = ?1" : "");
 		work_exclusions(ws, "p", sql, len);
 		return 0;
