@@ -168,6 +168,14 @@ demo: deps
 valgrind: all
 	sh tools/valgrind.sh
 
+# The soak test: a simulated service writing through mx-record beside
+# mx-prune, refused mx-reconcile attempts and every read program, for
+# SOAKTIME seconds (a short one runs in check); the figures go to
+# bench/soak-results.txt.
+SOAKTIME =	60
+soak: all
+	bash tests/soak.sh -t $(SOAKTIME) -o bench/soak-results.txt
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
@@ -190,4 +198,5 @@ uninstall:
 clean:
 	rm -rf bin $(LIBMX) common/*.o cmd/*/*.o bench/gen fuzz/build
 
-.PHONY: all deps check lint demo valgrind install uninstall clean fuzz
+.PHONY: all deps check lint demo valgrind soak install uninstall clean \
+	fuzz
