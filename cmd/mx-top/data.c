@@ -116,8 +116,11 @@ load(const char *buf, size_t len, char *err, size_t errlen)
 	json_t		*root;
 
 	/* A text column may hold a NUL; data_clean() shows it as '?'. */
-	if ((root = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr)) == NULL)
+	if ((root = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr)) == NULL) {
 		snprintf(err, errlen, "bad JSON: %s", jerr.text);
+		/* jansson quotes the bad bytes: keep the status line one line. */
+		str_oneline(err);
+	}
 	return root;
 }
 
