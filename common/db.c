@@ -98,6 +98,32 @@ wal_idle(const char *path)
 }
 
 /*
+ * Return 1 if path has a -wal file but no -shm, and its folder is not
+ * writable: SQLite cannot build the WAL index, so it cannot be read.
+ */
+static int
+stranded_wal(const char *path)
+{
+	struct stat	 st;
+	char		 buf[4096], *slash;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s-wal", path) >= sizeof(buf) ||
+	    stat(buf, &st) == -1)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s-shm", path);
+	if (stat(buf, &st) == 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", path);
+	if ((slash = strrchr(buf, '/')) == NULL)
+		snprintf(buf, sizeof(buf), ".");
+	else if (slash == buf)
+		buf[1] = '\0';
+	else
+		*slash = '\0';
+	return access(buf, W_OK) == -1;
+}
+
+/*
  * Hold a read lock on the SHARED range of path, as an SQLite reader
  * does, so that no connection can take the EXCLUSIVE lock that a
  * checkpoint-on-close needs while we read; waits up to the busy
@@ -220,7 +246,14 @@ db_open(const struct mx_opts *o, int mode)
 		status = db_status(sqlite3_extended_errcode(db));
 		if (mode == DB_RDWR && (rc & 0xff) == SQLITE_READONLY)
 			status = EX_NOINPUT;
-		warnx("%s: %s", dbfile, sqlite3_errmsg(db));
+		if (mode == DB_RDONLY && (rc & 0xff) == SQLITE_CANTOPEN &&
+		    stranded_wal(dbfile))
+			warnx("%s: cannot read the -wal file a stopped writer "
+			    "left in a read-only folder; it is recovered when "
+			    "MergeXO or mx-reconcile next opens the database",
+			    dbfile);
+		else
+			warnx("%s: %s", dbfile, sqlite3_errmsg(db));
 		sqlite3_finalize(st1);
 		sqlite3_close(db);
 		exit(status == EX_SOFTWARE ? EX_NOINPUT : status);
