@@ -24,6 +24,7 @@
 
 static const char	*dbfile = "state.db";
 static int		 lockfd = -1;	/* our own read lock, see wal_idle() */
+static struct timespec	 busy_since;	/* start of the current busy wait */
 
 /* The database path, for messages. */
 const char *
@@ -95,6 +96,33 @@ wal_idle(const char *path)
 	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal))
 		return 0;
 	return stat(wal, &st) == -1 && errno == ENOENT;
+}
+
+/*
+ * The busy handler: retry after a short random sleep until BUSY_MS have
+ * passed since the first retry of this wait.  SQLite's own handler
+ * backs off to 100 ms sleeps, and under a stream of short write
+ * transactions a writer that sleeps that long keeps losing the lock to
+ * others: in the soak test it waited seconds while others took
+ * milliseconds.  Short random sleeps keep every waiter in the race.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	struct timespec	*since = arg, now, ts;
+	long long	 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		*since = now;
+	ms = (now.tv_sec - since->tv_sec) * 1000LL +
+	    (now.tv_nsec - since->tv_nsec) / 1000000;
+	if (ms >= BUSY_MS)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (1 + (now.tv_nsec / 1000) % 4) * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
 }
 
 /*
@@ -236,7 +264,7 @@ db_open(const struct mx_opts *o, int mode)
 		exit(status == EX_SOFTWARE ? EX_NOINPUT : status);
 	}
 	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, BUSY_MS);
+	sqlite3_busy_handler(db, busy_wait, &busy_since);
 	/* Reading the schema is what tells a database from any other file. */
 	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
 	    &st1, NULL);
@@ -338,6 +366,39 @@ db_has_columns(sqlite3 *db, const char *table, const char *cols)
 	}
 	sqlite3_finalize(st);
 	return all;
+}
+
+/*
+ * Return 1 if table has an index whose first columns are cols (a
+ * comma-separated list, in that order): a lookup or a range by them is
+ * then a seek.  A partial index counts only when partial_ok says the
+ * query repeats its WHERE.  Read programs choose their query shape by
+ * it, so that a database without the mx_ indexes is never read whole
+ * where MergeXO's own indexes serve.
+ */
+int
+db_has_index(sqlite3 *db, const char *table, const char *cols,
+    int partial_ok)
+{
+	sqlite3_stmt	*st;
+	const char	*p;
+	int		 n = 1, found;
+
+	for (p = cols; *p != '\0'; p++)
+		n += *p == ',';
+	st = db_prepare(db, "SELECT 1 FROM pragma_index_list(?1) l "
+	    "WHERE (l.partial = 0 OR ?4) AND (SELECT group_concat(name) "
+	    "FROM (SELECT name FROM pragma_index_info(l.name) "
+	    "ORDER BY seqno LIMIT ?3)) = ?2");
+	if (st == NULL)
+		return 0;
+	db_bind_text(st, 1, table);
+	db_bind_text(st, 2, cols);
+	sqlite3_bind_int(st, 3, n);
+	sqlite3_bind_int(st, 4, partial_ok);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
 }
 
 /*
