@@ -198,5 +198,5 @@ uninstall:
 clean:
 	rm -rf bin $(LIBMX) common/*.o cmd/*/*.o bench/gen fuzz/build
 
-.PHONY: all deps check lint demo valgrind soak install uninstall clean \
+.PHONY: all bench deps check lint demo valgrind soak install uninstall clean \
 	fuzz

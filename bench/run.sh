@@ -210,6 +210,8 @@ mx-metrics	-w 24h	-w 24h	metrics	-	-24 hours	-
 mx-metrics	-w 24h -r	-w 24h -r @R@	metrics	r	-24 hours	-
 mx-metrics	-w 30d	-w 30d	metrics	-	-30 days	-
 mx-metrics	-w 30d -r	-w 30d -r @R@	metrics	r	-30 days	-
+mx-metrics	-w 30d, no p50/p95	-w 30d -o @NP@	metrics-mergexo	-	-30 days	-
+mx-metrics	-w 24h -j	-w 24h -j	metrics+overview	-	-24 hours	-
 mx-top	refresh	-	refresh	-	-24 hours	200
 EOF
 }
@@ -249,6 +251,10 @@ refresh_sql() {
 	done
 }
 
+# The fields of mx-metrics without the percentiles it adds to MergeXO's.
+NOPCT=repo_full_name,terminal_count,failed_count,failure_rate
+NOPCT=$NOPCT,mean_runtime_seconds,stddev_runtime_seconds
+
 # bench_file SIZE VARIANT DB: time every case on DB; append to $RES.
 bench_file() {
 	size=$1 variant=$2 file=$3
@@ -267,11 +273,17 @@ bench_file() {
 			[ -n "$cmd" ] || continue
 			refresh_sql >"$TMP/q.sql"
 			kind=json
+		elif [ "$sqlf" = metrics+overview ]; then
+			[ -x "$BIN/$prog" ] || continue
+			cmd="$BIN/$prog -d $file $args"
+			{ subst overview; subst metrics; } >"$TMP/q.sql"
+			kind=json
 		else
 			[ -x "$BIN/$prog" ] || continue
 			[ "$args" = - ] && args=
 			args=$(printf '%s' "$args" | sed -e "s|@R@|$REPO|" \
-			    -e "s|@I@|$ISSUE|" -e "s|@P@|$PR|")
+			    -e "s|@I@|$ISSUE|" -e "s|@P@|$PR|" \
+			    -e "s|@NP@|$NOPCT|")
 			cmd="$BIN/$prog -d $file${args:+ $args}"
 			subst "$sqlf" >"$TMP/q.sql"
 			kind=tsv

@@ -72,9 +72,22 @@ void		 db_bind_text(sqlite3_stmt *, int, const char *);
 int		 db_has_table(sqlite3 *, const char *);
 int		 db_has_columns(sqlite3 *, const char *, const char *);
 int		 db_table_ok(sqlite3 *, const char *, const char *);
+int		 db_has_index(sqlite3 *, const char *, const char *, int);
 int		 db_error(sqlite3 *);
 int		 db_status(int);
 const char	*db_file(void);
+
+/*
+ * Every repo_full_name of agent_run_history, as a subquery for IN: one
+ * seek per repository on an index led by repo_full_name (a skip scan),
+ * never a pass over the table.  Only for databases that have such an
+ * index (db_has_index()); without one each step would read the table.
+ */
+#define DB_RUN_REPOS	"(WITH RECURSIVE mx_repo(r) AS (" \
+	"SELECT min(repo_full_name) FROM agent_run_history UNION ALL " \
+	"SELECT (SELECT min(repo_full_name) FROM agent_run_history " \
+	"WHERE repo_full_name > r) FROM mx_repo WHERE r IS NOT NULL) " \
+	"SELECT r FROM mx_repo WHERE r IS NOT NULL)"
 
 /* The columns our queries read, for db_table_ok(). */
 #define RUN_COLUMNS	"run_id,repo_full_name,run_kind,issue_number," \

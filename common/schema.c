@@ -91,11 +91,6 @@ static const struct schema_index {
 	    "repo_full_name,changed_at", 1,
 	    "CREATE INDEX IF NOT EXISTS idx_pr_status_history_repo_changed\n"
 	    "    ON pr_status_history(repo_full_name, changed_at)" },
-	{ "mx_runs_open", "agent_run_history",
-	    "started_at,repo_full_name,issue_number,finished_at", 0,
-	    "CREATE INDEX IF NOT EXISTS mx_runs_open ON agent_run_history"
-	    "(started_at, repo_full_name, issue_number) "
-	    "WHERE finished_at IS NULL" },
 	{ "mx_runs_finished", "agent_run_history",
 	    "finished_at,terminal_status,run_kind,repo_full_name,"
 	    "duration_seconds", 0,
@@ -106,6 +101,11 @@ static const struct schema_index {
 	    "issue_number,started_at", 0,
 	    "CREATE INDEX IF NOT EXISTS mx_runs_issue ON agent_run_history"
 	    "(issue_number, started_at)" },
+	{ "mx_runs_pr", "agent_run_history",
+	    "pr_number,repo_full_name,started_at", 0,
+	    "CREATE INDEX IF NOT EXISTS mx_runs_pr ON agent_run_history"
+	    "(pr_number, repo_full_name, started_at) "
+	    "WHERE pr_number IS NOT NULL" },
 	{ "mx_transitions_pr", "pr_status_history",
 	    "pr_number,changed_at", 0,
 	    "CREATE INDEX IF NOT EXISTS mx_transitions_pr ON pr_status_history"
@@ -114,10 +114,6 @@ static const struct schema_index {
 	    "issue_number,changed_at", 0,
 	    "CREATE INDEX IF NOT EXISTS mx_transitions_issue "
 	    "ON pr_status_history(issue_number, changed_at)" },
-	{ "mx_events_pending", "feedback_events",
-	    "repo_full_name,pr_number,processed_at", 0,
-	    "CREATE INDEX IF NOT EXISTS mx_events_pending ON feedback_events"
-	    "(repo_full_name, pr_number) WHERE processed_at IS NULL" },
 	{ "mx_events_pr", "feedback_events",
 	    "repo_full_name,pr_number,updated_at", 0,
 	    "CREATE INDEX IF NOT EXISTS mx_events_pr ON feedback_events"
@@ -127,6 +123,10 @@ static const struct schema_index {
 	    "CREATE INDEX IF NOT EXISTS mx_prs_open ON pr_feedback_state"
 	    "(repo_full_name, pr_number) "
 	    "WHERE status IN ('awaiting_feedback', 'blocked')" },
+	{ "mx_prs_issue", "pr_feedback_state",
+	    "issue_number", 0,
+	    "CREATE INDEX IF NOT EXISTS mx_prs_issue ON pr_feedback_state"
+	    "(issue_number)" },
 	{ "mx_issues_followup", "issue_runs",
 	    "repo_full_name,issue_number,status", 0,
 	    "CREATE INDEX IF NOT EXISTS mx_issues_followup ON issue_runs"
@@ -136,6 +136,16 @@ static const struct schema_index {
 	    "updated_at,status", 0,
 	    "CREATE INDEX IF NOT EXISTS mx_issues_outcome ON issue_runs"
 	    "(updated_at) WHERE status IN ('merged', 'closed')" },
+	{ "mx_issues_number", "issue_runs",
+	    "issue_number", 0,
+	    "CREATE INDEX IF NOT EXISTS mx_issues_number ON issue_runs"
+	    "(issue_number)" },
+	{ "mx_tokens_scope", "action_tokens",
+	    "repo_full_name,scope_kind,scope_number,observed_updated_at,"
+	    "status", 0,
+	    "CREATE INDEX IF NOT EXISTS mx_tokens_scope ON action_tokens"
+	    "(repo_full_name, scope_kind, scope_number, observed_updated_at) "
+	    "WHERE status = 'observed'" },
 };
 #define NINDEXES	(sizeof(indexes) / sizeof(indexes[0]))
 

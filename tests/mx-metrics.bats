@@ -149,7 +149,8 @@ fixture() {
 	assert_line -n 0 $'__all__\t1\t0\t0.0\t0.0\t0.0\t0.0\t0.0'
 }
 
-@test "mx-metrics: mean and stddev are SQLite's AVG to the bit" {
+@test "mx-metrics: mean and stddev are SQLite's AVG to the bit, in finished_at order" {
+	# Rows stored newest first: the table's order is not finished_at's.
 	sql "WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i
 	    WHERE n < 3000)
 	    INSERT INTO agent_run_history(run_id, repo_full_name, run_kind,
@@ -159,37 +160,51 @@ fixture() {
 	    '2026-01-01', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-5 minutes',
 	    printf('-%d seconds', n)), 'completed',
 	    ((n * 7919) % 10007) / 3.7 + 0.1 FROM i;"
+	# Without the mx_ indexes: a sort, or ranges of MergeXO's index.
+	mx-metrics -H -w all >mx.all
+	mx-metrics -H -w 1d >mx.1d
+	run -0 --separate-stderr mx-reconcile -I
+	mx-metrics -H -w all >mx.all.idx
+	mx-metrics -H -w 1d >mx.1d.idx
 	# MergeXO's statements, each AVG as exact mantissa and exponent.
+	# AVG adds in the order SQLite reads the rows, which decides the
+	# last bit: on mx_runs_finished it reads the overall statement in
+	# finished_at order, as mx-metrics adds, and each repo's rows of
+	# the per-repo statement in that order too, on MergeXO's index.
 	where="finished_at IS NOT NULL AND run_kind IN ('issue_flow',
 	    'implementation_flow', 'pre_pr_followup') AND terminal_status IN
 	    ('completed', 'failed', 'blocked', 'interrupted')"
+	run -0 sql "EXPLAIN QUERY PLAN SELECT AVG(duration_seconds)
+	    FROM agent_run_history WHERE $where"
+	assert_output --partial 'COVERING INDEX mx_runs_finished'
 	avgs="COUNT(*), ieee754(AVG(duration_seconds)),
 	    ieee754(AVG(duration_seconds * duration_seconds))"
 	sql -separator ' ' "SELECT '__all__', $avgs FROM agent_run_history
 	    WHERE $where; SELECT repo_full_name, $avgs FROM agent_run_history
 	    WHERE $where GROUP BY repo_full_name ORDER BY repo_full_name" \
 	    >ref
-	mx-metrics -H -w all >mx
-	assert_equal "$(wc -l <mx)" 8
-	run -0 awk '
-	function num(s,  a) {
-		split(s, a, /[(,)]/)
-		return a[2] * 2 ^ a[3]
-	}
-	NR == FNR {
-		mean[$1] = num($3); msq[$1] = num($4); n[$1] = $2; next
-	}
-	{
-		v = msq[$1] - mean[$1] * mean[$1]
-		sd = n[$1] >= 2 ? sqrt(v > 0 ? v : 0) : 0
-		if ($5 + 0 != mean[$1] || $6 + 0 != sd)
-			printf "%s: %.17g %.17g != %.17g %.17g\n", $1, $5, $6,
-			    mean[$1], sd
-		else
-			ok++
-	}
-	END { print ok " equal" }' ref FS='\t' mx
-	assert_output '8 equal'
+	for f in mx.all mx.1d mx.all.idx mx.1d.idx; do
+		assert_equal "$(wc -l <$f)" 8
+		run -0 awk '
+		function num(s,  a) {
+			split(s, a, /[(,)]/)
+			return a[2] * 2 ^ a[3]
+		}
+		NR == FNR {
+			mean[$1] = num($3); msq[$1] = num($4); n[$1] = $2; next
+		}
+		{
+			v = msq[$1] - mean[$1] * mean[$1]
+			sd = n[$1] >= 2 ? sqrt(v > 0 ? v : 0) : 0
+			if ($5 + 0 != mean[$1] || $6 + 0 != sd)
+				printf "%s: %.17g %.17g != %.17g %.17g\n", $1,
+				    $5, $6, mean[$1], sd
+			else
+				ok++
+		}
+		END { print ok " equal" }' ref FS='\t' $f
+		assert_output '8 equal'
+	done
 }
 
 @test "mx-metrics: per-repo rows in repo order after __all__" {
@@ -198,6 +213,26 @@ fixture() {
 	assert_output "$(cat "$TOP/tests/expected/mx-metrics.repo.tsv")"
 	run -0 column repo_full_name
 	assert_output $'__all__\nOrg/a\norg/a\norg/b'
+}
+
+@test "mx-metrics: many groups, each counted once, in byte order" {
+	# 300 runs over 150 repositories, named so that byte order differs
+	# from insertion order and from number order.
+	sql "WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i
+	    WHERE n < 300)
+	    INSERT INTO agent_run_history(run_id, repo_full_name, run_kind,
+	    issue_number, started_at, finished_at, terminal_status,
+	    duration_seconds)
+	    SELECT 'r' || n, 'org/' || ((n * 7) % 150), 'issue_flow', n,
+	    '2026-01-01', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-5 minutes'),
+	    CASE WHEN n % 3 = 0 THEN 'failed' ELSE 'completed' END, n FROM i;"
+	run -0 --separate-stderr mx-metrics -H -o repo_full_name,terminal_count,failed_count,p95_runtime_seconds
+	assert_equal "${#lines[@]}" 151
+	assert_line -n 0 $'__all__\t300\t100\t285.0'
+	want=$(sql -separator $'\t' "SELECT repo_full_name, count(*),
+	    sum(terminal_status = 'failed'), max(duration_seconds)
+	    FROM agent_run_history GROUP BY 1 ORDER BY 1")
+	assert_equal "$(printf '%s\n' "${lines[@]:1}")" "$want"
 }
 
 @test "mx-metrics: -g kind groups by run kind" {

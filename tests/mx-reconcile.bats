@@ -180,7 +180,7 @@ r2 org/lib issue_flow 2 interrupted unknown partial
 r4 org/app issue_flow 4 interrupted unknown " ]
 	[ "$(printf '%s\n' "${lines[1]}" | awk -F'\t' '{ print ($13 > 7100 && $13 < 7300) }')" = 1 ]
 	[ "$(printf '%s\n' "${lines[3]}" | cut -f13)" = 0.0 ]
-	assert_regex "$stderr" 'would create index mx_runs_open'
+	assert_regex "$stderr" 'would create index mx_runs_finished'
 	assert_regex "$stderr" 'mx-reconcile: would reconcile 3 runs, clear 5 active_run_id pointers'
 	run -0 --separate-stderr mx-reconcile -d "$DB" -n -r org/lib
 	[ "${#lines[@]}" = 2 ]
@@ -202,7 +202,7 @@ r4 org/app issue_flow 4 interrupted unknown " ]
 	    failure_class FROM agent_run_history WHERE run_id != 'r3'
 	    ORDER BY started_at")
 	[ "$(printf '%s\n' "${lines[@]:1}" | cut -f1,9,10,11)" = "$stored" ]
-	assert_regex "$stderr" 'created index mx_runs_open'
+	assert_regex "$stderr" 'created index mx_runs_finished'
 	assert_regex "$stderr" 'mx-reconcile: reconciled 3 runs, cleared 5 active_run_id pointers$'
 }
 
@@ -215,7 +215,7 @@ r4 org/app issue_flow 4 interrupted unknown " ]
 	[ -z "$stderr" ]
 	[ "$(runs)" = "$before" ]
 	[ "$(pointers)" = "$pbefore" ]
-	[ "$(sql "SELECT count(*) FROM sqlite_master WHERE name GLOB 'mx_*'")" = 10 ]
+	[ "$(sql "SELECT count(*) FROM sqlite_master WHERE name GLOB 'mx_*'")" = 12 ]
 }
 
 @test "mx-reconcile: refuses with 75 while a live service holds writer.lock" {

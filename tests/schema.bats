@@ -5,7 +5,7 @@ load helper
 # mx-reconcile (-I: schema only) creates everything, mx-record and
 # mx-prune only missing history tables.
 
-MX_INDEXES="mx_events_pending mx_events_pr mx_issues_followup mx_issues_outcome mx_prs_open mx_runs_finished mx_runs_issue mx_runs_open mx_transitions_issue mx_transitions_pr"
+MX_INDEXES="mx_events_pr mx_issues_followup mx_issues_number mx_issues_outcome mx_prs_issue mx_prs_open mx_runs_finished mx_runs_issue mx_runs_pr mx_tokens_scope mx_transitions_issue mx_transitions_pr"
 HISTORY="agent_run_history idx_agent_run_history_repo_finished idx_agent_run_history_repo_started idx_agent_run_history_repo_status_started idx_pr_status_history_repo_changed idx_pr_status_history_repo_pr_changed pr_status_history"
 
 # objects [DB]: every schema object, one per line, sorted by name.
@@ -68,14 +68,16 @@ history_names() {
 	run -0 mx-reconcile -d "$DB" -I
 	[ "$(names 'mx_*')" = "$MX_INDEXES" ]
 	run -0 sql "SELECT name || ' ' || sql FROM sqlite_master WHERE name GLOB 'mx_*' ORDER BY name"
-	assert_output "mx_events_pending CREATE INDEX mx_events_pending ON feedback_events(repo_full_name, pr_number) WHERE processed_at IS NULL
-mx_events_pr CREATE INDEX mx_events_pr ON feedback_events(repo_full_name, pr_number, updated_at)
+	assert_output "mx_events_pr CREATE INDEX mx_events_pr ON feedback_events(repo_full_name, pr_number, updated_at)
 mx_issues_followup CREATE INDEX mx_issues_followup ON issue_runs(repo_full_name, issue_number) WHERE status = 'awaiting_issue_followup'
+mx_issues_number CREATE INDEX mx_issues_number ON issue_runs(issue_number)
 mx_issues_outcome CREATE INDEX mx_issues_outcome ON issue_runs(updated_at) WHERE status IN ('merged', 'closed')
+mx_prs_issue CREATE INDEX mx_prs_issue ON pr_feedback_state(issue_number)
 mx_prs_open CREATE INDEX mx_prs_open ON pr_feedback_state(repo_full_name, pr_number) WHERE status IN ('awaiting_feedback', 'blocked')
 mx_runs_finished CREATE INDEX mx_runs_finished ON agent_run_history(finished_at, terminal_status, run_kind, repo_full_name, duration_seconds)
 mx_runs_issue CREATE INDEX mx_runs_issue ON agent_run_history(issue_number, started_at)
-mx_runs_open CREATE INDEX mx_runs_open ON agent_run_history(started_at, repo_full_name, issue_number) WHERE finished_at IS NULL
+mx_runs_pr CREATE INDEX mx_runs_pr ON agent_run_history(pr_number, repo_full_name, started_at) WHERE pr_number IS NOT NULL
+mx_tokens_scope CREATE INDEX mx_tokens_scope ON action_tokens(repo_full_name, scope_kind, scope_number, observed_updated_at) WHERE status = 'observed'
 mx_transitions_issue CREATE INDEX mx_transitions_issue ON pr_status_history(issue_number, changed_at)
 mx_transitions_pr CREATE INDEX mx_transitions_pr ON pr_status_history(pr_number, changed_at)"
 	[ "$(sql 'PRAGMA integrity_check')" = ok ]
@@ -171,11 +173,12 @@ mx_transitions_pr CREATE INDEX mx_transitions_pr ON pr_status_history(pr_number,
 	    event_key TEXT, pr_number INTEGER, updated_at TEXT);
 	    CREATE TABLE issue_runs (repo_full_name TEXT, issue_number INTEGER);"
 	run -0 --separate-stderr mx-reconcile -d "$DB" -Iv
-	[ "$(names 'mx_*')" = "mx_events_pr mx_runs_finished mx_runs_issue mx_runs_open mx_transitions_issue mx_transitions_pr" ]
+	[ "$(names 'mx_*')" = "mx_events_pr mx_issues_number mx_runs_finished mx_runs_issue mx_runs_pr mx_transitions_issue mx_transitions_pr" ]
 	assert_regex "$stderr" 'created table agent_run_history'
 	assert_regex "$stderr" 'created index mx_events_pr'
-	[[ $stderr != *mx_events_pending* ]]
-	[[ $stderr != *mx_issues_* ]]
+	assert_regex "$stderr" 'created index mx_issues_number'
+	[[ $stderr != *mx_issues_followup* ]]
+	[[ $stderr != *mx_issues_outcome* ]]
 }
 
 @test "schema: a history table of another shape is never altered" {
@@ -193,12 +196,12 @@ mx_transitions_pr CREATE INDEX mx_transitions_pr ON pr_status_history(pr_number,
 
 @test "schema: a name we use held by another object is left alone" {
 	mkdb
-	sql "CREATE VIEW mx_runs_open AS SELECT 1 AS one;
+	sql "CREATE VIEW mx_runs_pr AS SELECT 1 AS one;
 	    CREATE TABLE MX_RUNS_ISSUE (x)"
 	run -0 --separate-stderr mx-reconcile -d "$DB" -I
-	[ "$(sql "SELECT type FROM sqlite_master WHERE name = 'mx_runs_open'")" = view ]
+	[ "$(sql "SELECT type FROM sqlite_master WHERE name = 'mx_runs_pr'")" = view ]
 	[ "$(sql "SELECT type FROM sqlite_master WHERE name = 'MX_RUNS_ISSUE'")" = table ]
-	[ "$(names 'mx_*')" = "mx_events_pending mx_events_pr mx_issues_followup mx_issues_outcome mx_prs_open mx_runs_finished mx_runs_open mx_transitions_issue mx_transitions_pr" ]
+	[ "$(names 'mx_*')" = "mx_events_pr mx_issues_followup mx_issues_number mx_issues_outcome mx_prs_issue mx_prs_open mx_runs_finished mx_runs_pr mx_tokens_scope mx_transitions_issue mx_transitions_pr" ]
 }
 
 @test "schema: mx-record and mx-prune create only the history tables and MergeXO's indexes" {
@@ -233,7 +236,7 @@ mx_transitions_pr CREATE INDEX mx_transitions_pr ON pr_status_history(pr_number,
 	[ "$(printf '%s\n' "$stderr" | head -3)" = "mx-reconcile: would create table agent_run_history
 mx-reconcile: would create table pr_status_history
 mx-reconcile: would create index idx_agent_run_history_repo_finished" ]
-	[ "$(printf '%s\n' "$stderr" | grep -c 'would create index')" = 15 ]
+	[ "$(printf '%s\n' "$stderr" | grep -c 'would create index')" = 17 ]
 	[ "$(names '*_history')" = "" ]
 }
 

@@ -47,43 +47,37 @@ static const struct grouping {
 			"meta_json"
 
 /*
- * The metrics sample of design section 5, as MergeXO's query layer
- * writes it; the window bound is appended when there is one.
+ * The metrics sample of design section 5 beyond finished_at IS NOT NULL
+ * and the window, as MergeXO's query layer writes it.
  */
-#define SAMPLE_WHERE	"finished_at IS NOT NULL" \
-	" AND run_kind IN ('issue_flow', 'implementation_flow'," \
+#define SAMPLE_TERMS	"run_kind IN ('issue_flow', 'implementation_flow'," \
 	" 'pre_pr_followup')" \
 	" AND terminal_status IN ('completed', 'failed', 'blocked'," \
 	" 'interrupted')"
-#define SAMPLE_COLUMNS	"COUNT(*)," \
-	" SUM(CASE WHEN terminal_status = 'failed' THEN 1 ELSE 0 END)," \
-	" AVG(duration_seconds), AVG(duration_seconds * duration_seconds)"
 
-/* One row of output: the overall row or one group. */
+/* The columns of the one pass (read_sample()). */
+enum { C_KEY, C_FAILED, C_D, C_DSQ, C_SAMPLE };
+
+/*
+ * One row of output: the overall row or one group.  The sums are
+ * AVG()'s, kept as SQLite 3.40 keeps them: each non-NULL value added in
+ * turn to a double, in the order the rows come.
+ */
 struct stats {
 	char		*key;		/* group key; NULL for SQL NULL */
 	size_t		 keylen;
+	int		 type;		/* the key's SQLite type */
 	long long	 terminal;
 	long long	 failed;
+	long long	 nd, nsq;	/* non-NULL d and d * d */
+	double		 sum, sumsq;	/* their sums */
+	double		*v;		/* durations, for the percentiles */
+	size_t		 nv, vcap;
 	double		 rate;
 	double		 mean;
 	double		 stddev;
 	double		 p50;
 	double		 p95;
-	size_t		 start;		/* its durations in durs.v */
-	size_t		 n;
-};
-
-/*
- * The durations the aggregate mx_durations() collects: each group's are
- * contiguous in v (SQLite finishes one group before it starts the next),
- * and seg lists them by the handle the aggregate returns.
- */
-struct durs {
-	double		*v;
-	size_t		 len, cap;
-	size_t		(*seg)[2];
-	size_t		 nseg, segcap;
 };
 
 struct metrics {
@@ -92,11 +86,14 @@ struct metrics {
 	char			 cutoff[64];	/* finished_at >= this */
 	int			 history;	/* the table is there */
 	int			 percentiles;	/* p50 or p95 is shown */
+	int			 by_finished;	/* index led by finished_at */
+	int			 by_repo;	/* led by repo, finished_at */
 	struct stats		 overall;
 	struct stats		*groups;
-	size_t			 ngroups;
+	size_t			 ngroups, gcap;
+	size_t			*slots;		/* group index + 1; 0 free */
+	size_t			 nslots;
 	long long		 active, blocked, tracked, failures;
-	struct durs		 durs;
 };
 
 static const struct grouping *grouping(const char *);
@@ -105,11 +102,13 @@ static int	read_metrics(sqlite3 *, const struct mx_opts *,
 static int	read_cutoff(sqlite3 *, struct metrics *);
 static int	read_overview(sqlite3 *, const struct mx_opts *,
 		    struct metrics *);
-static int	read_overall(sqlite3 *, const struct mx_opts *,
+static int	read_sample(sqlite3 *, const struct mx_opts *,
 		    struct metrics *);
-static int	read_groups(sqlite3 *, const struct mx_opts *,
-		    struct metrics *);
-static void	finish_stats(struct stats *, struct durs *);
+static struct stats *group(struct metrics *, sqlite3_stmt *);
+static void	rehash(struct metrics *, size_t);
+static void	add_row(struct stats *, sqlite3_stmt *, int, int);
+static void	finish_groups(struct metrics *);
+static void	finish_stats(struct stats *);
 static void	select_kth(double *, size_t, size_t);
 static void	print_metrics(struct out *, const struct mx_opts *,
 		    const struct metrics *);
@@ -206,13 +205,17 @@ read_metrics(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_error(db);
 	m->history = db_table_ok(db, "agent_run_history", METRIC_COLUMNS);
+	if (m->history) {
+		m->by_finished = db_has_index(db, "agent_run_history",
+		    "finished_at", 0);
+		m->by_repo = db_has_index(db, "agent_run_history",
+		    "repo_full_name,finished_at", 0);
+	}
 	status = read_cutoff(db, m);
 	if (status == 0 && o->jflag)
 		status = read_overview(db, o, m);
 	if (status == 0 && m->history)
-		status = read_overall(db, o, m);
-	if (status == 0 && m->history)
-		status = read_groups(db, o, m);
+		status = read_sample(db, o, m);
 	/* Ending a read transaction cannot fail in a way that matters. */
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return status;
@@ -246,7 +249,9 @@ read_cutoff(sqlite3 *db, struct metrics *m)
 
 /*
  * Append the window and repo clauses to sql: placeholders only, bound
- * by bind_sample().
+ * by bind_sample().  Without an index led by finished_at, a window over
+ * all repositories is read as one range per repository of MergeXO's
+ * (repo_full_name, finished_at) index rather than the whole table.
  */
 static void
 sample_sql(char *sql, size_t len, const struct mx_opts *o,
@@ -256,6 +261,9 @@ sample_sql(char *sql, size_t len, const struct mx_opts *o,
 		strncat(sql, " AND finished_at >= ?", len - strlen(sql) - 1);
 	if (o->repo != NULL)
 		strncat(sql, " AND repo_full_name = ?", len - strlen(sql) - 1);
+	else if (m->window.seconds >= 0 && !m->by_finished && m->by_repo)
+		strncat(sql, " AND repo_full_name IN " DB_RUN_REPOS,
+		    len - strlen(sql) - 1);
 }
 
 static void
@@ -270,30 +278,17 @@ bind_sample(sqlite3_stmt *st, const struct mx_opts *o,
 		db_bind_text(st, i++, o->repo);
 }
 
-/* Run st, which yields one integer; add it to *n. */
-static int
-count_rows(sqlite3 *db, sqlite3_stmt *st, long long *n)
-{
-	int	 status = 0;
-
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*n += sqlite3_column_int64(st, 0);
-	else
-		status = db_error(db);
-	sqlite3_finalize(st);
-	return status;
-}
-
 /*
  * The overview: open runs whose meta_json says codex_active is true,
- * blocked and tracked work, and failed runs of any kind in the window.
+ * and blocked and tracked work; read_sample() counts the failed runs of
+ * any kind in the window.
  */
 static int
 read_overview(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
 {
 	sqlite3_stmt	*st;
 	struct run_meta	 meta;
-	char		 sql[512];
+	char		 sql[1024];
 	int		 rc, status;
 
 	if ((status = work_count(db, o->repo, &m->blocked, &m->tracked)) != 0)
@@ -302,7 +297,9 @@ read_overview(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
 		return 0;
 	snprintf(sql, sizeof(sql), "SELECT meta_json FROM agent_run_history "
 	    "WHERE finished_at IS NULL%s",
-	    o->repo != NULL ? " AND repo_full_name = ?" : "");
+	    o->repo != NULL ? " AND repo_full_name = ?" :
+	    !m->by_finished && m->by_repo ?
+	    " AND repo_full_name IN " DB_RUN_REPOS : "");
 	if ((st = db_prepare(db, sql)) == NULL)
 		return db_status(sqlite3_extended_errcode(db));
 	if (o->repo != NULL)
@@ -315,197 +312,241 @@ read_overview(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
 	}
 	status = rc != SQLITE_DONE ? db_error(db) : 0;
 	sqlite3_finalize(st);
-	if (status != 0)
-		return status;
-
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM agent_run_history "
-	    "WHERE terminal_status = 'failed' AND finished_at IS NOT NULL");
-	sample_sql(sql, sizeof(sql), o, m);
-	if ((st = db_prepare(db, sql)) == NULL)
-		return db_status(sqlite3_extended_errcode(db));
-	bind_sample(st, o, m);
-	return count_rows(db, st, &m->failures);
-}
-
-/*
- * Take count, failed, AVG(d) and AVG(d * d) from columns col.. of st
- * and derive the row's figures as MergeXO does: stddev is
- * sqrt(max(0, AVG(d * d) - AVG(d)^2)), 0 below two rows; failure rate
- * failed / terminal, all 0 without rows.
- */
-static void
-take_sample(struct stats *s, sqlite3_stmt *st, int col)
-{
-	double	 msq;
-
-	s->terminal = sqlite3_column_int64(st, col);
-	if (s->terminal < 1)
-		return;
-	s->failed = sqlite3_column_int64(st, col + 1);
-	s->mean = sqlite3_column_double(st, col + 2);
-	msq = sqlite3_column_double(st, col + 3);
-	s->rate = (double)s->failed / (double)s->terminal;
-	if (s->terminal >= 2)
-		s->stddev = sqrt(fmax(0.0, msq - s->mean * s->mean));
-}
-
-/*
- * The overall row: MergeXO's own statement, so that AVG() adds the same
- * values in the same order and the mean and stddev agree to the bit.
- */
-static int
-read_overall(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
-{
-	sqlite3_stmt	*st;
-	char		 sql[1024];
-	int		 status = 0;
-
-	snprintf(sql, sizeof(sql), "SELECT " SAMPLE_COLUMNS
-	    " FROM agent_run_history WHERE " SAMPLE_WHERE);
-	sample_sql(sql, sizeof(sql), o, m);
-	if ((st = db_prepare(db, sql)) == NULL)
-		return db_status(sqlite3_extended_errcode(db));
-	bind_sample(st, o, m);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		take_sample(&m->overall, st, 0);
-	else
-		status = db_error(db);
-	sqlite3_finalize(st);
 	return status;
 }
 
 /*
- * mx_durations(d): an aggregate that appends each non-NULL d of its group
- * (as AVG() reads it) to the durations and returns a handle to them.
- */
-static void
-durations_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct durs	*d = sqlite3_user_data(ctx);
-	size_t		*g;
-
-	(void)argc;
-	if (sqlite3_value_numeric_type(argv[0]) == SQLITE_NULL)
-		return;
-	if ((g = sqlite3_aggregate_context(ctx, 2 * sizeof(*g))) == NULL) {
-		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	if (g[1] == 0)
-		g[0] = d->len;
-	else if (g[0] + g[1] != d->len) {
-		sqlite3_result_error(ctx, "mx_durations: groups interleave",
-		    -1);
-		return;
-	}
-	if (d->len == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 1024;
-		d->v = xrealloc(d->v, d->cap, sizeof(*d->v));
-	}
-	d->v[d->len++] = sqlite3_value_double(argv[0]);
-	g[1]++;
-}
-
-static void
-durations_final(sqlite3_context *ctx)
-{
-	struct durs	*d = sqlite3_user_data(ctx);
-	size_t		*g;
-
-	if (d->nseg == d->segcap) {
-		d->segcap = d->segcap ? d->segcap * 2 : 16;
-		d->seg = xrealloc(d->seg, d->segcap, sizeof(*d->seg));
-	}
-	if ((g = sqlite3_aggregate_context(ctx, 0)) != NULL) {
-		d->seg[d->nseg][0] = g[0];
-		d->seg[d->nseg][1] = g[1];
-	} else {
-		d->seg[d->nseg][0] = d->len;
-		d->seg[d->nseg][1] = 0;
-	}
-	sqlite3_result_int64(ctx, (sqlite3_int64)d->nseg++);
-}
-
-/*
- * One row per group, in the group's order: MergeXO's per-repo statement
- * grouped by the -g column, plus mx_durations() for the percentiles
- * when they are shown.
+ * The sample in one pass, in finished_at order: the overall row and
+ * every group, their sums and their durations, computed here.  With an
+ * index led by finished_at (mx_runs_finished) the pass is one range of
+ * it and never touches the table; it is also the order in which SQLite
+ * reads MergeXO's own overall statement on that index, and per group
+ * the order of MergeXO's per-repo statement on (repo_full_name,
+ * finished_at), but for rows that finished at the same instant.  So
+ * AVG() adds the same values in the same order and the mean and stddev
+ * agree with MergeXO's to the bit.  With -j the pass reads every run
+ * of the window, to count the failed ones of any kind too.
  */
 static int
-read_groups(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
+read_sample(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
 {
 	sqlite3_stmt	*st;
-	struct stats	*s;
-	sqlite3_int64	 h;
-	char		 sql[1024];
-	size_t		 cap = 0;
-	int		 rc;
+	struct stats	*g;
+	char		 sql[2048];
+	int		 failed, rc;
 
-	if (m->percentiles && sqlite3_create_function_v2(db, "mx_durations",
-	    1, SQLITE_UTF8 | SQLITE_DIRECTONLY, &m->durs, NULL,
-	    durations_step, durations_final, NULL) != SQLITE_OK)
-		return db_error(db);
-	snprintf(sql, sizeof(sql), "SELECT %s, " SAMPLE_COLUMNS "%s"
-	    " FROM agent_run_history WHERE " SAMPLE_WHERE, m->g->column,
-	    m->percentiles ? ", mx_durations(duration_seconds)" : "");
+	snprintf(sql, sizeof(sql), "SELECT %s, terminal_status = 'failed', "
+	    "duration_seconds, duration_seconds * duration_seconds%s "
+	    "FROM agent_run_history WHERE finished_at IS NOT NULL%s",
+	    m->g->column, o->jflag ? ", " SAMPLE_TERMS : "",
+	    o->jflag ? "" : " AND " SAMPLE_TERMS);
 	sample_sql(sql, sizeof(sql), o, m);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-	    " GROUP BY %s ORDER BY %s", m->g->column, m->g->column);
+	strncat(sql, " ORDER BY finished_at", sizeof(sql) - strlen(sql) - 1);
 	if ((st = db_prepare(db, sql)) == NULL)
 		return db_status(sqlite3_extended_errcode(db));
 	bind_sample(st, o, m);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (m->ngroups == cap) {
-			cap = cap ? cap * 2 : 16;
-			m->groups = xrealloc(m->groups, cap,
-			    sizeof(*m->groups));
+		failed = sqlite3_column_int(st, C_FAILED);
+		if (o->jflag) {
+			m->failures += failed;
+			if (!sqlite3_column_int(st, C_SAMPLE))
+				continue;
 		}
-		s = &m->groups[m->ngroups++];
-		memset(s, 0, sizeof(*s));
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			s->keylen = (size_t)sqlite3_column_bytes(st, 0);
-			s->key = xstrndup((const char *)sqlite3_column_text(st,
-			    0), s->keylen);
-		}
-		take_sample(s, st, 1);
-		if (m->percentiles) {
-			h = sqlite3_column_int64(st, 5);
-			if (h < 0 || (size_t)h >= m->durs.nseg)
-				errx(EX_SOFTWARE, "mx_durations: bad handle");
-			s->start = m->durs.seg[h][0];
-			s->n = m->durs.seg[h][1];
-		}
+		g = group(m, st);
+		add_row(&m->overall, st, failed, 0);
+		add_row(g, st, failed, m->percentiles);
 	}
 	rc = rc != SQLITE_DONE ? db_error(db) : 0;
 	sqlite3_finalize(st);
-	if (rc != 0)
-		return rc;
-	/* Each group's durations first: the overall pass reorders them all. */
-	for (s = m->groups; s < m->groups + m->ngroups; s++)
-		finish_stats(s, &m->durs);
-	m->overall.start = 0;
-	m->overall.n = m->durs.len;
-	finish_stats(&m->overall, &m->durs);
-	return 0;
+	if (rc == 0)
+		finish_groups(m);
+	return rc;
+}
+
+/* FNV-1a of the key's type and bytes. */
+static size_t
+key_hash(int type, const void *key, size_t len)
+{
+	const unsigned char	*p = key;
+	unsigned long		 h = 2166136261UL;
+
+	h = (h ^ (unsigned)type) * 16777619UL;
+	while (len-- > 0)
+		h = ((h ^ *p++) * 16777619UL) & 0xffffffffUL;
+	return (size_t)h;
+}
+
+/* Make the hash table of the groups n slots large (a power of two). */
+static void
+rehash(struct metrics *m, size_t n)
+{
+	size_t	 i, h;
+
+	free(m->slots);
+	m->slots = xcalloc(n, sizeof(*m->slots));
+	m->nslots = n;
+	for (i = 0; i < m->ngroups; i++) {
+		h = key_hash(m->groups[i].type, m->groups[i].key,
+		    m->groups[i].keylen) & (n - 1);
+		while (m->slots[h] != 0)
+			h = (h + 1) & (n - 1);
+		m->slots[h] = i + 1;
+	}
 }
 
 /*
- * Fill in s's percentiles from its durations (reordered in place): the
- * nearest rank, the value at 0-based index ceil(p / 100 * n) - 1 of
+ * The group of the current row of st, added when new: groups are told
+ * apart by type and bytes, as GROUP BY tells them apart (a text and a
+ * blob of the same bytes are two groups; the grouping columns have TEXT
+ * affinity, so numbers are stored as text).
+ */
+static struct stats *
+group(struct metrics *m, sqlite3_stmt *st)
+{
+	struct stats	*g;
+	const void	*key;
+	size_t		 len, i;
+	int		 type;
+
+	type = sqlite3_column_type(st, C_KEY);
+	key = type == SQLITE_BLOB ? sqlite3_column_blob(st, C_KEY) :
+	    (const void *)sqlite3_column_text(st, C_KEY);
+	len = key != NULL ? (size_t)sqlite3_column_bytes(st, C_KEY) : 0;
+	if (m->nslots == 0)
+		rehash(m, 64);
+	for (i = key_hash(type, key, len) & (m->nslots - 1);
+	    m->slots[i] != 0; i = (i + 1) & (m->nslots - 1)) {
+		g = &m->groups[m->slots[i] - 1];
+		if (g->type == type && g->keylen == len &&
+		    (len == 0 || memcmp(g->key, key, len) == 0))
+			return g;
+	}
+	if (m->ngroups == m->gcap) {
+		m->gcap = m->gcap ? m->gcap * 2 : 16;
+		m->groups = xrealloc(m->groups, m->gcap, sizeof(*m->groups));
+	}
+	g = &m->groups[m->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->type = type;
+	if (type != SQLITE_NULL) {
+		g->keylen = len;
+		g->key = xmalloc(len + 1);
+		if (len > 0)
+			memcpy(g->key, key, len);
+		g->key[len] = '\0';
+	}
+	m->slots[i] = m->ngroups;
+	/* At most half full, so a probe ends soon. */
+	if (2 * m->ngroups > m->nslots)
+		rehash(m, 2 * m->nslots);
+	return g;
+}
+
+/*
+ * Count the current row of st in s and add its duration and the square
+ * SQLite computed to the sums, each when not NULL, as AVG() would:
+ * sqlite3_column_double() converts a value the way AVG() reads it.
+ * With keep, also keep the duration for the percentiles.
+ */
+static void
+add_row(struct stats *s, sqlite3_stmt *st, int failed, int keep)
+{
+	double	 d;
+
+	s->terminal++;
+	s->failed += failed != 0;
+	if (sqlite3_column_type(st, C_DSQ) != SQLITE_NULL) {
+		s->nsq++;
+		s->sumsq += sqlite3_column_double(st, C_DSQ);
+	}
+	if (sqlite3_column_type(st, C_D) == SQLITE_NULL)
+		return;
+	d = sqlite3_column_double(st, C_D);
+	s->nd++;
+	s->sum += d;
+	if (!keep)
+		return;
+	if (s->nv == s->vcap) {
+		s->vcap = s->vcap ? s->vcap * 2 : 256;
+		s->v = xrealloc(s->v, s->vcap, sizeof(*s->v));
+	}
+	s->v[s->nv++] = d;
+}
+
+/* The order of GROUP BY: NULL, numbers, text, blobs; bytes within. */
+static int
+cmp_group(const void *a, const void *b)
+{
+	static const int	 rank[] = { 0, 1, 1, 2, 3, 0 };
+	const struct stats	*x = a, *y = b;
+	size_t			 n = x->keylen < y->keylen ? x->keylen :
+				    y->keylen;
+	int			 c;
+
+	if (rank[x->type] != rank[y->type])
+		return rank[x->type] - rank[y->type];
+	if (n > 0 && (c = memcmp(x->key, y->key, n)) != 0)
+		return c;
+	return (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+/*
+ * Put the groups in the order of their keys and finish every row: each
+ * group's percentiles from its durations, then the overall ones from
+ * all of them together.
+ */
+static void
+finish_groups(struct metrics *m)
+{
+	struct stats	*g;
+	size_t		 n = 0;
+
+	if (m->ngroups > 1)
+		qsort(m->groups, m->ngroups, sizeof(*m->groups), cmp_group);
+	for (g = m->groups; g < m->groups + m->ngroups; g++) {
+		finish_stats(g);
+		n += g->nv;
+	}
+	if (m->percentiles && n > 0) {
+		m->overall.v = xmalloc(n * sizeof(*m->overall.v));
+		for (g = m->groups; g < m->groups + m->ngroups; g++) {
+			memcpy(m->overall.v + m->overall.nv, g->v,
+			    g->nv * sizeof(*g->v));
+			m->overall.nv += g->nv;
+			free(g->v);
+			g->v = NULL;
+		}
+	}
+	finish_stats(&m->overall);
+}
+
+/*
+ * Derive the figures of s as MergeXO does: mean = AVG(d), stddev =
+ * sqrt(max(0, AVG(d * d) - AVG(d)^2)), 0 below two rows; failure rate
+ * failed / terminal; all 0 without rows (AVG() of nothing is NULL, read
+ * as 0).  Then the percentiles from the durations (reordered in place):
+ * the nearest rank, the value at 0-based index ceil(p / 100 * n) - 1 of
  * the sorted durations, in integers so no rounding moves it; 0 when
  * there are none.
  */
 static void
-finish_stats(struct stats *s, struct durs *d)
+finish_stats(struct stats *s)
 {
-	double	*a = d->v + s->start;
+	double	*a = s->v, msq;
 	size_t	 k50, k95;
 
-	if (s->n == 0)
+	if (s->terminal < 1)
 		return;
-	k50 = (50 * s->n + 99) / 100 - 1;
-	k95 = (95 * s->n + 99) / 100 - 1;
-	select_kth(a, s->n, k95);
+	s->mean = s->nd > 0 ? s->sum / (double)s->nd : 0.0;
+	msq = s->nsq > 0 ? s->sumsq / (double)s->nsq : 0.0;
+	s->rate = (double)s->failed / (double)s->terminal;
+	if (s->terminal >= 2)
+		s->stddev = sqrt(fmax(0.0, msq - s->mean * s->mean));
+	if (s->nv == 0)
+		return;
+	k50 = (50 * s->nv + 99) / 100 - 1;
+	k95 = (95 * s->nv + 99) / 100 - 1;
+	select_kth(a, s->nv, k95);
 	s->p95 = a[k95];
 	/* The k95 smallest now come first, in some order. */
 	if (k50 < k95)
@@ -656,11 +697,13 @@ free_metrics(struct metrics *m)
 {
 	size_t	 i;
 
-	for (i = 0; i < m->ngroups; i++)
+	for (i = 0; i < m->ngroups; i++) {
 		free(m->groups[i].key);
+		free(m->groups[i].v);
+	}
 	free(m->groups);
-	free(m->durs.v);
-	free(m->durs.seg);
+	free(m->slots);
+	free(m->overall.v);
 }
 
 static _Noreturn void

@@ -60,7 +60,6 @@ struct plan {
 static int	list_work(sqlite3 *, struct out *, const struct mx_opts *,
 		    unsigned long);
 static void	warn_schema(sqlite3 *, const struct work_schema *);
-static int	has_index(sqlite3 *, const char *, const char *, int);
 static int	build_sql(const struct work_schema *, const struct plan *,
 		    unsigned long, int, char *, size_t);
 static int	add_part(const struct work_schema *, enum work_part, int,
@@ -137,9 +136,9 @@ list_work(sqlite3 *db, struct out *out, const struct mx_opts *o,
 	 * Events need an index that holds them all: one on the pending
 	 * events alone cannot give the latest event.
 	 */
-	pl.event_seek = has_index(db, "feedback_events",
+	pl.event_seek = db_has_index(db, "feedback_events",
 	    "repo_full_name,pr_number", 0);
-	pl.token_seek = has_index(db, "action_tokens",
+	pl.token_seek = db_has_index(db, "action_tokens",
 	    "repo_full_name,scope_kind,scope_number", 1);
 	sql = xmalloc(SQL_MAX);
 	if (build_sql(&ws, &pl, set, o->repo != NULL, sql, SQL_MAX) == -1) {
@@ -196,36 +195,6 @@ warn_schema(sqlite3 *db, const struct work_schema *ws)
 		warnx("%s: %s table issue_runs; showing no issues or "
 		    "blocked reasons (older MergeXO?)", db_file(),
 		    db_has_table(db, "issue_runs") ? "incomplete" : "no");
-}
-
-/*
- * Return 1 if table has an index whose first columns are cols (a
- * comma-separated list, in that order): a lookup by them is then a
- * seek.  A partial index counts only when partial_ok says the query
- * repeats its WHERE.
- */
-static int
-has_index(sqlite3 *db, const char *table, const char *cols, int partial_ok)
-{
-	sqlite3_stmt	*st;
-	const char	*p;
-	int		 n = 1, found;
-
-	for (p = cols; *p != '\0'; p++)
-		n += *p == ',';
-	st = db_prepare(db, "SELECT 1 FROM pragma_index_list(?1) l "
-	    "WHERE (l.partial = 0 OR ?4) AND (SELECT group_concat(name) "
-	    "FROM (SELECT name FROM pragma_index_info(l.name) "
-	    "ORDER BY seqno LIMIT ?3)) = ?2");
-	if (st == NULL)
-		return 0;
-	db_bind_text(st, 1, table);
-	db_bind_text(st, 2, cols);
-	sqlite3_bind_int(st, 3, n);
-	sqlite3_bind_int(st, 4, partial_ok);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
 }
 
 /*

@@ -68,6 +68,7 @@ struct query {
 	long long	 pr;		/* -1: any */
 	struct mx_window window;
 	long long	 left;		/* rows still to print, -1: all */
+	int		 repos_in;	/* see main() */
 };
 
 static int	list_open(sqlite3 *, struct out *, const struct mx_opts *,
@@ -147,6 +148,15 @@ main(int argc, char *argv[])
 	out = out_open(&opts, fields, F_COUNT, DEFAULT_FIELDS);
 	db = db_open(&opts, DB_RDONLY);		/* exits 66 or 75 itself */
 	if (db_table_ok(db, "agent_run_history", RUN_COLUMNS)) {
+		/*
+		 * Without an index led by finished_at (the mx_ indexes),
+		 * open runs and a window of all repositories are read as
+		 * one range per repository of MergeXO's (repo_full_name,
+		 * finished_at) index, not by a pass over the table.
+		 */
+		q.repos_in = !db_has_index(db, "agent_run_history",
+		    "finished_at", 0) && db_has_index(db, "agent_run_history",
+		    "repo_full_name,finished_at", 0);
 		if (q.state & (S_ACTIVE | S_IDLE))
 			status = list_open(db, out, &opts, &q);
 		if (status == 0 && (q.state & (S_FINISHED | S_TERMINAL)))
@@ -225,7 +235,15 @@ list_open(sqlite3 *db, struct out *out, const struct mx_opts *o,
 	    "meta_json FROM agent_run_history WHERE finished_at IS NULL",
 	    SELECT_COLUMNS);
 	filter_sql(sql, sizeof(sql), o, q);
-	strncat(sql, " ORDER BY started_at, repo_full_name, issue_number",
+	if (o->repo == NULL && q->repos_in)
+		strncat(sql, " AND repo_full_name IN " DB_RUN_REPOS,
+		    sizeof(sql) - strlen(sql) - 1);
+	/*
+	 * The few open runs are found by finished_at IS NULL and sorted:
+	 * the + keeps SQLite from walking a started_at index in order
+	 * instead, which reads a repository's whole history.
+	 */
+	strncat(sql, " ORDER BY +started_at, repo_full_name, issue_number",
 	    sizeof(sql) - strlen(sql) - 1);
 	if ((st = db_prepare(db, sql)) == NULL)
 		return EX_SOFTWARE;
@@ -281,6 +299,9 @@ list_finished(sqlite3 *db, struct out *out, const struct mx_opts *o,
 		strncat(sql, ")", sizeof(sql) - strlen(sql) - 1);
 	}
 	filter_sql(sql, sizeof(sql), o, q);
+	if (o->repo == NULL && q->repos_in && q->window.seconds >= 0)
+		strncat(sql, " AND repo_full_name IN " DB_RUN_REPOS,
+		    sizeof(sql) - strlen(sql) - 1);
 	strncat(sql, " ORDER BY finished_at DESC, run_id DESC LIMIT ?",
 	    sizeof(sql) - strlen(sql) - 1);
 	if ((st = db_prepare(db, sql)) == NULL)
