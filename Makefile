@@ -33,7 +33,7 @@ MAN7 =		man/mx.7
 MAN8 =		man/mx-reconcile.8 man/mx-prune.8
 COMMON =	common/cfg.o common/db.o common/enum.o common/meta.o common/opt.o \
 		common/out.o common/tm.o common/util.o common/work.o \
-		common/lock.o common/schema.o
+		common/lock.o common/schema.o common/run.o
 LIBMX =		common/libmx.a
 
 all: $(PROGS)

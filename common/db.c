@@ -72,6 +72,49 @@ db_error(sqlite3 *db)
 	return db_status(sqlite3_extended_errcode(db));
 }
 
+/* Run sql, statements without rows; 0, or db_error()'s status. */
+int
+db_exec(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(db);
+	return 0;
+}
+
+/*
+ * Step st, a query of one number such as a count, put the number in
+ * *n and finalize st.  Returns 0, or db_error()'s status.
+ */
+int
+db_count(sqlite3 *db, sqlite3_stmt *st, long long *n)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		rc = db_error(db);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/*
+ * End a statement whose step loop returned rc: finalize st and return
+ * 0, or, unless rc is SQLITE_DONE, warn and return db_error()'s status.
+ */
+int
+db_done(sqlite3 *db, sqlite3_stmt *st, int rc)
+{
+	int	 status = 0;
+
+	if (rc != SQLITE_DONE)
+		status = db_error(db);
+	sqlite3_finalize(st);
+	return status;
+}
+
 /*
  * Return 1 if path is a WAL-mode database that no connection has open:
  * its header says WAL and there is no -wal file.
@@ -155,7 +198,8 @@ stranded_wal(const char *path)
  * Hold a read lock on the SHARED range of path, as an SQLite reader
  * does, so that no connection can take the EXCLUSIVE lock that a
  * checkpoint-on-close needs while we read; waits up to the busy
- * timeout.  Returns 0, or -1 when the lock cannot be had.
+ * timeout.  Returns 0; -2 when a writer kept the file locked past the
+ * timeout; -1 when the lock cannot be had for another reason.
  */
 static int
 hold_shared(const char *path)
@@ -180,7 +224,8 @@ hold_shared(const char *path)
 	}
 	close(lockfd);
 	lockfd = -1;
-	return -1;
+	/* A writer held its exclusive lock all along: SQLite would wait too. */
+	return i == BUSY_MS / 10 ? -2 : -1;
 }
 
 /* path as an SQLite URI opening it immutable; the caller frees it. */
@@ -220,7 +265,7 @@ db_open(const struct mx_opts *o, int mode)
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*st1 = NULL;
 	char		*uri;
-	int		 rc, flags, status;
+	int		 rc, flags, status, held;
 
 	if (o->dbpath == NULL)
 		cfg_load((struct mx_opts *)o);
@@ -240,7 +285,10 @@ db_open(const struct mx_opts *o, int mode)
 	 * into it, checks again that no -wal appeared, and reads the file
 	 * as immutable: nothing is created, the snapshot is consistent.
 	 */
-	if (mode == DB_RDONLY && wal_idle(dbfile) && hold_shared(dbfile) == 0) {
+	held = mode == DB_RDONLY && wal_idle(dbfile) ? hold_shared(dbfile) : -1;
+	if (held == -2)
+		errx(EX_TEMPFAIL, "%s: database is locked", dbfile);
+	if (held == 0) {
 		if (wal_idle(dbfile)) {
 			uri = immutable_uri(dbfile);
 			rc = sqlite3_open_v2(uri, &db, flags | SQLITE_OPEN_URI |

@@ -54,6 +54,9 @@ void		 opt_init(struct mx_opts *, const char *synopsis);
 int		 opt_common(struct mx_opts *, int, const char *);
 _Noreturn void	 opt_usage(const struct mx_opts *);
 long long	 opt_number(const char *, const char *, long long, long long);
+struct mx_window;
+void		 opt_window(const struct mx_opts *, const char *,
+		    struct mx_window *);
 void		 opt_free(struct mx_opts *);
 
 /* cfg.c */
@@ -74,6 +77,9 @@ int		 db_has_columns(sqlite3 *, const char *, const char *);
 int		 db_table_ok(sqlite3 *, const char *, const char *);
 int		 db_has_index(sqlite3 *, const char *, const char *, int);
 int		 db_error(sqlite3 *);
+int		 db_done(sqlite3 *, sqlite3_stmt *, int);
+int		 db_exec(sqlite3 *, const char *);
+int		 db_count(sqlite3 *, sqlite3_stmt *, long long *);
 int		 db_status(int);
 const char	*db_file(void);
 
@@ -96,6 +102,23 @@ const char	*db_file(void);
 			"duration_seconds,meta_json"
 #define TRANSITION_COLUMNS "id,repo_full_name,pr_number,issue_number," \
 			"from_status,to_status,reason,detail,changed_at"
+
+/*
+ * run.c: an agent run's output fields.  The first RF_STORED are its
+ * stored columns, selected in this order by RUN_SELECT; mx-runs adds
+ * the rest.
+ */
+enum run_field {
+	RF_RUN_ID, RF_REPO, RF_KIND, RF_ISSUE, RF_PR, RF_FLOW, RF_BRANCH,
+	RF_STARTED, RF_FINISHED, RF_STATUS, RF_CLASS, RF_ERROR, RF_DURATION,
+	RF_STORED,
+	RF_ELAPSED = RF_STORED, RF_BUSY, RF_PROMPT, RF_MODE, RF_SESSION,
+	RF_INVOCATION, RF_COUNT
+};
+#define RUN_SELECT	"run_id, repo_full_name, run_kind, issue_number, " \
+			"pr_number, flow, branch, started_at, finished_at, " \
+			"terminal_status, failure_class, error, " \
+			"duration_seconds"
 
 /* out.c: TSV or JSON rows from a static field table. */
 enum out_type {
@@ -121,6 +144,7 @@ void		 out_real(struct out *, size_t, double);
 void		 out_bool(struct out *, size_t, int);
 void		 out_null(struct out *, size_t);
 void		 out_column(struct out *, size_t, sqlite3_stmt *, int);
+void		 out_columns(struct out *, sqlite3_stmt *, size_t);
 void		 out_row(struct out *);
 json_t		*out_row_object(struct out *);
 int		 out_selected(const struct out *, size_t);
@@ -132,6 +156,7 @@ int		 out_finish(int);
 void		 out_tsv_text(FILE *, const char *, size_t);
 json_t		*out_jstring(const char *, size_t);
 void		 out_fmt_real(char *, size_t, double);
+extern const struct out_field run_fields[RF_COUNT];	/* run.c */
 
 /* tm.c: windows, ages and time. */
 struct mx_window {

@@ -125,6 +125,23 @@ opt_number(const char *s, const char *name, long long min, long long max)
 	exit(EX_USAGE);
 }
 
+/*
+ * Set w from the -w window arg; without one, from the config's
+ * observability_default_window, or 24h.  A bad window gets one line,
+ * then the usage (exit 64).
+ */
+void
+opt_window(const struct mx_opts *o, const char *arg, struct mx_window *w)
+{
+	if (arg == NULL)
+		arg = o->default_window != NULL ? o->default_window : "24h";
+	if (tm_window(arg, w) == -1) {
+		warnx("-w: %s: bad window (use 1h, 24h, 7d, 30d, N[smhdw] "
+		    "or all)", arg);
+		opt_usage(o);
+	}
+}
+
 void
 opt_free(struct mx_opts *o)
 {

@@ -235,6 +235,16 @@ out_column(struct out *out, size_t i, sqlite3_stmt *st, int col)
 	}
 }
 
+/* Set fields 0 to n - 1 from the columns of the same numbers. */
+void
+out_columns(struct out *out, sqlite3_stmt *st, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		out_column(out, i, st, (int)i);
+}
+
 /*
  * Write the shortest text that reads back as v, always as a real, the
  * way Python's repr() writes it (MergeXO's JSON): 20.0, 0.0001,
@@ -243,21 +253,35 @@ out_column(struct out *out, size_t i, sqlite3_stmt *st, int col)
 void
 out_fmt_real(char *buf, size_t len, double v)
 {
-	char	 tmp[64];
-	int	 p, e;
+	char	 tmp[2][64], *t = NULL;
+	int	 p, lo, hi, e, k = 0;
 
 	if (!isfinite(v)) {
 		snprintf(buf, len, "%g", v);
 		return;
 	}
-	for (p = 1; p <= 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
+	/*
+	 * The fewest significant digits p that read back as v: 17 always
+	 * do, and if p do, p + 1 do too, so search [1, 17] by halves.
+	 */
+	for (lo = 1, hi = 17; lo < hi; ) {
+		p = (lo + hi) / 2;
+		snprintf(tmp[k], sizeof(tmp[k]), "%.*e", p - 1, v);
+		if (strtod(tmp[k], NULL) == v) {
+			hi = p;
+			t = tmp[k];	/* keep the text of hi */
+			k ^= 1;
+		} else
+			lo = p + 1;
 	}
-	e = atoi(strchr(tmp, 'e') + 1);
+	p = lo;
+	if (t == NULL) {
+		t = tmp[k];
+		snprintf(t, sizeof(tmp[k]), "%.*e", p - 1, v);
+	}
+	e = atoi(strchr(t, 'e') + 1);
 	if (e < -4 || e >= 16) {
-		snprintf(buf, len, "%s", tmp);
+		snprintf(buf, len, "%s", t);
 		return;
 	}
 	/* p significant digits, e of them before the point. */

@@ -160,7 +160,6 @@ struct todo {
 
 static int	 has_object(sqlite3 *, const char *, int *);
 static int	 walk(sqlite3 *, int, int, struct todo *);
-static int	 exec(sqlite3 *, const char *);
 static int	 create(sqlite3 *, const char *, const char *, const char *);
 
 /*
@@ -187,14 +186,6 @@ has_object(sqlite3 *db, const char *name, int *istable)
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int
-exec(sqlite3 *db, const char *sql)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(db);
-	return 0;
 }
 
 /* Run the CREATE sql of an object; on failure say which one. */
@@ -293,10 +284,10 @@ schema_ensure(sqlite3 *db, int flags)
 	    WALK_COUNT, &td);
 	if (rc != 0 || td.n == 0 || (flags & SCHEMA_DRYRUN))
 		return rc;
-	if ((rc = exec(db, "BEGIN IMMEDIATE")) != 0)
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0)
 		return rc;
 	if ((rc = walk(db, flags, WALK_APPLY, &td)) != 0 ||
-	    (rc = exec(db, "COMMIT")) != 0) {
+	    (rc = db_exec(db, "COMMIT")) != 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}

@@ -64,20 +64,16 @@ static int
 count_one(sqlite3 *db, const char *sql, const char *repo, long long *n)
 {
 	sqlite3_stmt	*st;
+	long long	 one;
 	int		 rc;
 
 	if ((st = db_prepare(db, sql)) == NULL)
 		return db_status(sqlite3_extended_errcode(db));
 	if (repo != NULL)
 		db_bind_text(st, 1, repo);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = db_error(db);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	*n += sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return 0;
+	if ((rc = db_count(db, st, &one)) == 0)
+		*n += one;
+	return rc;
 }
 
 /*

@@ -13,28 +13,7 @@
 #include "fuzz.h"
 
 /* mx-runs' fields: the largest table. */
-static const struct out_field fields[] = {
-	{ "run_id", OUT_TEXT },
-	{ "repo_full_name", OUT_TEXT },
-	{ "run_kind", OUT_TEXT },
-	{ "issue_number", OUT_INT },
-	{ "pr_number", OUT_INT },
-	{ "flow", OUT_TEXT },
-	{ "branch", OUT_TEXT },
-	{ "started_at", OUT_TEXT },
-	{ "finished_at", OUT_TEXT },
-	{ "terminal_status", OUT_TEXT },
-	{ "failure_class", OUT_TEXT },
-	{ "error", OUT_TEXT },
-	{ "duration_seconds", OUT_REAL },
-	{ "elapsed_seconds", OUT_REAL },
-	{ "busy", OUT_BOOL },
-	{ "prompt", OUT_TEXT },
-	{ "codex_mode", OUT_TEXT },
-	{ "codex_session_id", OUT_TEXT },
-	{ "codex_invocation_started_at", OUT_TEXT },
-};
-#define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
+#define NFIELDS	RF_COUNT
 
 /* Index of the field named by s[0..len), or -1. */
 static int
@@ -43,8 +22,8 @@ find(const char *s, size_t len)
 	size_t	 i;
 
 	for (i = 0; i < NFIELDS; i++)
-		if (strlen(fields[i].name) == len &&
-		    memcmp(fields[i].name, s, len) == 0)
+		if (strlen(run_fields[i].name) == len &&
+		    memcmp(run_fields[i].name, s, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -78,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	msg[0] = '\0';
-	out = out_try_open(&o, fields, NFIELDS, "run_id,busy", msg,
+	out = out_try_open(&o, run_fields, NFIELDS, "run_id,busy", msg,
 	    sizeof(msg));
 	if (out == NULL) {
 		FUZZ_CHECK(!valid);

@@ -14,28 +14,7 @@
 
 #include "mx.h"
 
-/* -i: an issue's runs, as mx-runs' finished fields. */
-enum {
-	R_RUN_ID, R_REPO, R_KIND, R_ISSUE, R_PR, R_FLOW, R_BRANCH,
-	R_STARTED, R_FINISHED, R_STATUS, R_CLASS, R_ERROR, R_DURATION,
-	R_COUNT
-};
-
-static const struct out_field run_fields[R_COUNT] = {
-	{ "run_id", OUT_TEXT },
-	{ "repo_full_name", OUT_TEXT },
-	{ "run_kind", OUT_TEXT },
-	{ "issue_number", OUT_INT },
-	{ "pr_number", OUT_INT },
-	{ "flow", OUT_TEXT },
-	{ "branch", OUT_TEXT },
-	{ "started_at", OUT_TEXT },
-	{ "finished_at", OUT_TEXT },
-	{ "terminal_status", OUT_TEXT },
-	{ "failure_class", OUT_TEXT },
-	{ "error", OUT_TEXT },
-	{ "duration_seconds", OUT_REAL },
-};
+/* -i: an issue's runs, as mx-runs' finished fields (run_fields). */
 
 /* -p: a PR's status changes. */
 enum {
@@ -104,11 +83,7 @@ static const struct out_field outcome_fields[O_COUNT] = {
  * The queries of -i, -p and the outcomes: %s takes the repo clause, ?1
  * the number, ?3 the row limit, ?4 the offset.
  */
-#define RUNS_SQL	"SELECT run_id, repo_full_name, run_kind, " \
-			"issue_number, pr_number, flow, branch, " \
-			"started_at, finished_at, terminal_status, " \
-			"failure_class, error, duration_seconds " \
-			"FROM agent_run_history " \
+#define RUNS_SQL	"SELECT " RUN_SELECT " FROM agent_run_history " \
 			"WHERE issue_number = ?1%s " \
 			"ORDER BY started_at DESC, run_id DESC " \
 			"LIMIT ?3 OFFSET ?4"
@@ -204,7 +179,7 @@ main(int argc, char *argv[])
 		out = out_open(&opts, timeline_fields, T_COUNT,
 		    TIMELINE_DEFAULT);
 	else if (q.issue != -1)
-		out = out_open(&opts, run_fields, R_COUNT, NULL);
+		out = out_open(&opts, run_fields, RF_STORED, NULL);
 	else if (q.pr != -1)
 		out = out_open(&opts, pr_fields, P_COUNT, NULL);
 	else
@@ -214,7 +189,7 @@ main(int argc, char *argv[])
 		status = list_timeline(db, out, &opts, &q);
 	else if (q.issue != -1)
 		status = list_rows(db, out, "agent_run_history", RUN_COLUMNS,
-		    RUNS_SQL, &opts, &q, R_COUNT);
+		    RUNS_SQL, &opts, &q, RF_STORED);
 	else if (q.pr != -1)
 		status = list_rows(db, out, "pr_status_history",
 		    TRANSITION_COLUMNS, CHANGES_SQL, &opts, &q, P_COUNT);
@@ -257,13 +232,7 @@ list_timeline(sqlite3 *db, struct out *out, const struct mx_opts *o,
 		}
 		out_row(out);
 	}
-	if (rc != SQLITE_DONE) {
-		rc = db_error(db);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return db_done(db, st, rc);
 }
 
 /*
@@ -388,7 +357,6 @@ list_rows(sqlite3 *db, struct out *out, const char *table, const char *cols,
 {
 	sqlite3_stmt	*st;
 	char		 sql[SQL_MAX];
-	size_t		 i;
 	int		 rc;
 
 	if (!db_table_ok(db, table, cols))
@@ -399,17 +367,10 @@ list_rows(sqlite3 *db, struct out *out, const char *table, const char *cols,
 		return EX_SOFTWARE;
 	bind_query(st, o, q);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < ncols; i++)
-			out_column(out, i, st, (int)i);
+		out_columns(out, st, ncols);
 		out_row(out);
 	}
-	if (rc != SQLITE_DONE) {
-		rc = db_error(db);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return db_done(db, st, rc);
 }
 
 /*

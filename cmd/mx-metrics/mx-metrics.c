@@ -153,14 +153,7 @@ main(int argc, char *argv[])
 		usage();
 
 	cfg_load(&opts);
-	if (window == NULL)
-		window = opts.default_window != NULL ?
-		    opts.default_window : "24h";
-	if (tm_window(window, &m.window) == -1) {
-		warnx("-w: %s: bad window (use 1h, 24h, 7d, 30d, N[smhdw] "
-		    "or all)", window);
-		usage();
-	}
+	opt_window(&opts, window, &m.window);
 	fields[F_GROUP].name = m.g->column;
 
 	out = out_open(&opts, fields, F_COUNT, NULL);
@@ -310,9 +303,7 @@ read_overview(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
 		m->active += meta.codex_active;
 		meta_free(&meta);
 	}
-	status = rc != SQLITE_DONE ? db_error(db) : 0;
-	sqlite3_finalize(st);
-	return status;
+	return db_done(db, st, rc);
 }
 
 /*
@@ -356,8 +347,7 @@ read_sample(sqlite3 *db, const struct mx_opts *o, struct metrics *m)
 		add_row(&m->overall, st, failed, 0);
 		add_row(g, st, failed, m->percentiles);
 	}
-	rc = rc != SQLITE_DONE ? db_error(db) : 0;
-	sqlite3_finalize(st);
+	rc = db_done(db, st, rc);
 	if (rc == 0)
 		finish_groups(m);
 	return rc;
@@ -499,17 +489,19 @@ static void
 finish_groups(struct metrics *m)
 {
 	struct stats	*g;
-	size_t		 n = 0;
+	size_t		 i, n = 0;
 
+	/* Loop by index: groups is NULL when there are none. */
 	if (m->ngroups > 1)
 		qsort(m->groups, m->ngroups, sizeof(*m->groups), cmp_group);
-	for (g = m->groups; g < m->groups + m->ngroups; g++) {
-		finish_stats(g);
-		n += g->nv;
+	for (i = 0; i < m->ngroups; i++) {
+		finish_stats(&m->groups[i]);
+		n += m->groups[i].nv;
 	}
 	if (m->percentiles && n > 0) {
 		m->overall.v = xmalloc(n * sizeof(*m->overall.v));
-		for (g = m->groups; g < m->groups + m->ngroups; g++) {
+		for (i = 0; i < m->ngroups; i++) {
+			g = &m->groups[i];
 			memcpy(m->overall.v + m->overall.nv, g->v,
 			    g->nv * sizeof(*g->v));
 			m->overall.nv += g->nv;

@@ -168,7 +168,6 @@ count_old(sqlite3 *db, const struct prune_table *pt,
 {
 	sqlite3_stmt	*st;
 	char		 sql[256];
-	int		 rc;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s%s",
 	    pt->name, pt->old, o->repo != NULL ?
@@ -178,14 +177,7 @@ count_old(sqlite3 *db, const struct prune_table *pt,
 	db_bind_text(st, 1, when);
 	if (o->repo != NULL)
 		db_bind_text(st, 2, o->repo);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = db_error(db);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return 0;
+	return db_count(db, st, n);
 }
 
 /*

@@ -12,28 +12,6 @@
 
 #include "mx.h"
 
-/* The stored fields of a run, named and typed as mx-runs names them. */
-enum {
-	F_RUN_ID, F_REPO, F_KIND, F_ISSUE, F_PR, F_FLOW, F_BRANCH, F_STARTED,
-	F_FINISHED, F_STATUS, F_CLASS, F_ERROR, F_DURATION, F_COUNT
-};
-
-static const struct out_field fields[F_COUNT] = {
-	{ "run_id", OUT_TEXT },
-	{ "repo_full_name", OUT_TEXT },
-	{ "run_kind", OUT_TEXT },
-	{ "issue_number", OUT_INT },
-	{ "pr_number", OUT_INT },
-	{ "flow", OUT_TEXT },
-	{ "branch", OUT_TEXT },
-	{ "started_at", OUT_TEXT },
-	{ "finished_at", OUT_TEXT },
-	{ "terminal_status", OUT_TEXT },
-	{ "failure_class", OUT_TEXT },
-	{ "error", OUT_TEXT },
-	{ "duration_seconds", OUT_REAL },
-};
-
 /* The snapshot tables whose active_run_id may point at a run. */
 static const char *const pointer_tables[] = {
 	"issue_runs", "pr_feedback_state", NULL
@@ -337,7 +315,7 @@ preview(sqlite3 *db, const struct mx_opts *o)
 	sqlite3_stmt	*st = NULL;
 	char		 sql[768], now[40];
 	long long	 runs = 0, pointers;
-	int		 i, rc, status;
+	int		 rc, status;
 
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return db_error(db);
@@ -357,9 +335,8 @@ preview(sqlite3 *db, const struct mx_opts *o)
 			db_bind_text(st, 2, o->repo);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (out == NULL)
-				out = out_open(o, fields, F_COUNT, NULL);
-			for (i = 0; i < F_COUNT; i++)
-				out_column(out, (size_t)i, st, i);
+				out = out_open(o, run_fields, RF_STORED, NULL);
+			out_columns(out, st, RF_STORED);
 			out_row(out);
 			runs++;
 		}
@@ -389,29 +366,23 @@ print_runs(sqlite3 *db, const struct mx_opts *o, struct result *res)
 {
 	sqlite3_stmt	*st;
 	size_t		 k;
-	int		 i, rc;
+	int		 rc;
 
 	if (res->nids == 0)
 		return 0;
-	st = db_prepare(db, "SELECT run_id, repo_full_name, run_kind, "
-	    "issue_number, pr_number, flow, branch, started_at, finished_at, "
-	    "terminal_status, failure_class, error, duration_seconds "
-	    "FROM agent_run_history WHERE run_id = ?");
+	st = db_prepare(db, "SELECT " RUN_SELECT " FROM agent_run_history "
+	    "WHERE run_id = ?");
 	if (st == NULL)
 		return EX_SOFTWARE;
-	out = out_open(o, fields, F_COUNT, NULL);
+	out = out_open(o, run_fields, RF_STORED, NULL);
 	for (k = 0; k < res->nids; k++) {
 		sqlite3_reset(st);
 		db_bind_text(st, 1, res->ids[k]);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			for (i = 0; i < F_COUNT; i++)
-				out_column(out, (size_t)i, st, i);
+			out_columns(out, st, RF_STORED);
 			out_row(out);
-		} else if (rc != SQLITE_DONE) {
-			rc = db_error(db);
-			sqlite3_finalize(st);
-			return rc;
-		}
+		} else if (rc != SQLITE_DONE)
+			return db_done(db, st, rc);
 	}
 	sqlite3_finalize(st);
 	return 0;

@@ -50,7 +50,6 @@ static int	meta(sqlite3 *, struct rec *);
 static int	transition(sqlite3 *, struct rec *);
 static int	not_open(sqlite3 *, const char *);
 static int	history(sqlite3 *, const char *, const char *);
-static int	exec(sqlite3 *, const char *);
 static const char *text_arg(const char *, const char *, int);
 static char	*time_arg(const char *, const char *);
 static void	run_id_arg(const char *, const char *, char *);
@@ -450,14 +449,6 @@ new_run_id(char *buf)
 		snprintf(buf + 2 * i, 3, "%02x", b[i]);
 }
 
-static int
-exec(sqlite3 *db, const char *sql)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(db);
-	return 0;
-}
-
 /*
  * Return 0 if table has the columns we write, else say so and return
  * 65: an older or foreign table we will not write into.
@@ -526,7 +517,7 @@ start(sqlite3 *db, struct rec *r)
 	db_bind_text(st, 7, r->branch);
 	db_bind_text(st, 8, r->when != NULL ? r->when : now);
 	db_bind_text(st, 9, r->meta != NULL ? r->meta : "{}");
-	if ((rc = exec(db, "BEGIN IMMEDIATE")) != 0) {
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0) {
 		sqlite3_finalize(st);
 		return rc;
 	}
@@ -573,7 +564,7 @@ finish(sqlite3 *db, struct rec *r)
 	db_bind_text(st, 3, r->class);
 	db_bind_text(st, 4, r->error);
 	db_bind_text(st, 5, r->run_id);
-	if ((rc = exec(db, "BEGIN IMMEDIATE")) != 0) {
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0) {
 		sqlite3_finalize(st);
 		return rc;
 	}
@@ -584,7 +575,7 @@ finish(sqlite3 *db, struct rec *r)
 	else
 		rc = 0;
 	sqlite3_finalize(st);
-	if (rc == 0 && (rc = exec(db, "COMMIT")) == 0)
+	if (rc == 0 && (rc = db_exec(db, "COMMIT")) == 0)
 		return 0;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -604,7 +595,7 @@ meta(sqlite3 *db, struct rec *r)
 		return EX_SOFTWARE;
 	db_bind_text(st, 1, r->meta);
 	db_bind_text(st, 2, r->run_id);
-	if ((rc = exec(db, "BEGIN IMMEDIATE")) != 0) {
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0) {
 		sqlite3_finalize(st);
 		return rc;
 	}
@@ -615,7 +606,7 @@ meta(sqlite3 *db, struct rec *r)
 	else
 		rc = 0;
 	sqlite3_finalize(st);
-	if (rc == 0 && (rc = exec(db, "COMMIT")) == 0)
+	if (rc == 0 && (rc = db_exec(db, "COMMIT")) == 0)
 		return 0;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -646,7 +637,7 @@ transition(sqlite3 *db, struct rec *r)
 	db_bind_text(st, 6, r->reason);
 	db_bind_text(st, 7, r->detail);
 	db_bind_text(st, 8, r->when != NULL ? r->when : now);
-	if ((rc = exec(db, "BEGIN IMMEDIATE")) != 0) {
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0) {
 		sqlite3_finalize(st);
 		return rc;
 	}
@@ -655,7 +646,7 @@ transition(sqlite3 *db, struct rec *r)
 	else
 		rc = 0;
 	sqlite3_finalize(st);
-	if (rc == 0 && (rc = exec(db, "COMMIT")) == 0)
+	if (rc == 0 && (rc = db_exec(db, "COMMIT")) == 0)
 		return 0;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;

@@ -12,34 +12,6 @@
 
 #include "mx.h"
 
-enum {
-	F_RUN_ID, F_REPO, F_KIND, F_ISSUE, F_PR, F_FLOW, F_BRANCH, F_STARTED,
-	F_FINISHED, F_STATUS, F_CLASS, F_ERROR, F_DURATION, F_ELAPSED,
-	F_BUSY, F_PROMPT, F_MODE, F_SESSION, F_INVOCATION, F_COUNT
-};
-
-static const struct out_field fields[F_COUNT] = {
-	{ "run_id", OUT_TEXT },
-	{ "repo_full_name", OUT_TEXT },
-	{ "run_kind", OUT_TEXT },
-	{ "issue_number", OUT_INT },
-	{ "pr_number", OUT_INT },
-	{ "flow", OUT_TEXT },
-	{ "branch", OUT_TEXT },
-	{ "started_at", OUT_TEXT },
-	{ "finished_at", OUT_TEXT },
-	{ "terminal_status", OUT_TEXT },
-	{ "failure_class", OUT_TEXT },
-	{ "error", OUT_TEXT },
-	{ "duration_seconds", OUT_REAL },
-	{ "elapsed_seconds", OUT_REAL },
-	{ "busy", OUT_BOOL },
-	{ "prompt", OUT_TEXT },
-	{ "codex_mode", OUT_TEXT },
-	{ "codex_session_id", OUT_TEXT },
-	{ "codex_invocation_started_at", OUT_TEXT },
-};
-
 #define DEFAULT_FIELDS	"run_id,repo_full_name,run_kind,issue_number," \
 			"pr_number,flow,branch,started_at,elapsed_seconds,busy"
 
@@ -56,10 +28,7 @@ static const char *const states[] = {
 #define S_ALL		(1UL << 10)
 
 /* The columns both queries select, in this order. */
-#define SELECT_COLUMNS \
-	"SELECT run_id, repo_full_name, run_kind, issue_number, pr_number, " \
-	"flow, branch, started_at, finished_at, terminal_status, " \
-	"failure_class, error, duration_seconds, "
+#define SELECT_COLUMNS	"SELECT " RUN_SELECT ", "
 
 struct query {
 	unsigned long	 state;
@@ -129,14 +98,7 @@ main(int argc, char *argv[])
 		usage();
 
 	cfg_load(&opts);
-	if (window == NULL)
-		window = opts.default_window != NULL ?
-		    opts.default_window : "24h";
-	if (tm_window(window, &q.window) == -1) {
-		warnx("-w: %s: bad window (use 1h, 24h, 7d, 30d, N[smhdw] "
-		    "or all)", window);
-		usage();
-	}
+	opt_window(&opts, window, &q.window);
 	if (q.state == 0)
 		q.state = S_ACTIVE;
 	if (q.state & (S_ALL | S_OPEN))
@@ -145,7 +107,7 @@ main(int argc, char *argv[])
 		q.state |= S_FINISHED;
 	q.left = opts.limit;
 
-	out = out_open(&opts, fields, F_COUNT, DEFAULT_FIELDS);
+	out = out_open(&opts, run_fields, RF_COUNT, DEFAULT_FIELDS);
 	db = db_open(&opts, DB_RDONLY);		/* exits 66 or 75 itself */
 	if (db_table_ok(db, "agent_run_history", RUN_COLUMNS)) {
 		/*
@@ -260,13 +222,8 @@ list_open(sqlite3 *db, struct out *out, const struct mx_opts *o,
 		}
 		meta_free(&meta);
 	}
-	if (q->left != 0 && rc != SQLITE_DONE) {
-		rc = db_error(db);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	/* Stopped by the row limit, the statement ended well. */
+	return db_done(db, st, q->left != 0 ? rc : SQLITE_DONE);
 }
 
 /*
@@ -316,9 +273,10 @@ list_finished(sqlite3 *db, struct out *out, const struct mx_opts *o,
 	i = bind_filters(st, i, o, q);
 	sqlite3_bind_int64(st, i, q->left);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out_selected(out, F_PROMPT) || out_selected(out, F_MODE) ||
-		    out_selected(out, F_SESSION) ||
-		    out_selected(out, F_INVOCATION))
+		if (out_selected(out, RF_PROMPT) ||
+		    out_selected(out, RF_MODE) ||
+		    out_selected(out, RF_SESSION) ||
+		    out_selected(out, RF_INVOCATION))
 			meta_parse((const char *)sqlite3_column_text(st, 14),
 			    (size_t)sqlite3_column_bytes(st, 14), &meta);
 		else
@@ -326,13 +284,7 @@ list_finished(sqlite3 *db, struct out *out, const struct mx_opts *o,
 		put_row(out, st, &meta, 0);
 		meta_free(&meta);
 	}
-	if (rc != SQLITE_DONE) {
-		rc = db_error(db);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return db_done(db, st, rc);
 }
 
 /* One row: columns 0-12 as selected, 13 elapsed, meta's fields. */
@@ -340,18 +292,15 @@ static void
 put_row(struct out *out, sqlite3_stmt *st, const struct run_meta *m,
     int open)
 {
-	int	 i;
-
-	for (i = 0; i <= F_ELAPSED; i++)
-		out_column(out, (size_t)i, st, i);
+	out_columns(out, st, RF_ELAPSED + 1);
 	if (open)
-		out_bool(out, F_BUSY, m->codex_active);
+		out_bool(out, RF_BUSY, m->codex_active);
 	else
-		out_null(out, F_BUSY);
-	out_text(out, F_PROMPT, m->prompt, -1);
-	out_text(out, F_MODE, m->codex_mode, -1);
-	out_text(out, F_SESSION, m->codex_session_id, -1);
-	out_text(out, F_INVOCATION, m->codex_invocation_started_at, -1);
+		out_null(out, RF_BUSY);
+	out_text(out, RF_PROMPT, m->prompt, -1);
+	out_text(out, RF_MODE, m->codex_mode, -1);
+	out_text(out, RF_SESSION, m->codex_session_id, -1);
+	out_text(out, RF_INVOCATION, m->codex_invocation_started_at, -1);
 	out_row(out);
 }
 

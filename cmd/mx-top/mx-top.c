@@ -267,14 +267,7 @@ setup(struct top *t, const char *window, double interval, int bflag,
 	int			 fd;		/* also a panel index */
 
 	memset(t, 0, sizeof(*t));
-	if (window == NULL)
-		window = opts.default_window != NULL ? opts.default_window :
-		    "24h";
-	if (tm_window(window, &w) == -1) {
-		warnx("-w: %s: bad window (use 1h, 24h, 7d, 30d, N[smhdw] "
-		    "or all)", window);
-		usage();
-	}
+	opt_window(&opts, window, &w);
 	snprintf(t->window, sizeof(t->window), "%s", w.text);
 	t->window_secs = w.seconds;
 	t->interval = interval > 0 ? interval : opts.refresh_seconds;
