@@ -650,7 +650,7 @@ EOF
 	keys q
 	wait_gone 'Active agents'
 	keys 'echo READY' Enter
-	wait_for '^READY$'
+	wait_for '^([#$] )?READY$'
 }
 
 @test "mx-top: SIGTERM and SIGHUP restore the terminal" {
@@ -663,14 +663,14 @@ EOF
 	kill -TERM "$pid"
 	wait_gone 'Active agents'
 	keys 'echo READY' Enter
-	wait_for '^READY$'
+	wait_for '^([#$] )?READY$'
 	keys "$(top_cmd)" Enter
 	wait_for 'Active agents'
 	pid=$(pgrep -P "$shell" mx-top)
 	kill -HUP "$pid"
 	wait_gone 'Active agents'
 	keys 'echo AGAIN' Enter
-	wait_for '^AGAIN$'
+	wait_for '^([#$] )?AGAIN$'
 }
 
 @test "mx-top: -i ends the screen after that many refreshes" {
