@@ -94,6 +94,20 @@ add_run() {
 	fi
 }
 
+# fin col=value...: a run that finished 10 minutes ago (started 2 hours
+# ago), completed, unless the arguments say otherwise; add_run's defaults
+# for the rest.
+fin() {
+	local kv have=" " args=()
+	for kv in "$@"; do
+		have="$have${kv%%=*} "
+	done
+	[[ $have == *" started_at "* ]] || args+=(started_at=@2h)
+	[[ $have == *" finished_at "* ]] || args+=(finished_at=@10m)
+	[[ $have == *" terminal_status "* ]] || args+=(terminal_status=completed)
+	add_run "${args[@]}" "$@"
+}
+
 # add_transition col=value...: a PR status change (repo org/app, PR 1,
 # issue 1, to_status awaiting_feedback unless given).
 add_transition() {

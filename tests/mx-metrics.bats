@@ -12,19 +12,6 @@ setup() {
 	export MX_DB="$DB"
 }
 
-# fin [col=value...]: a run that finished 10 minutes ago, in the sample
-# (issue_flow, completed) unless the arguments say otherwise.
-fin() {
-	local kv have=" " args=()
-	for kv in "$@"; do
-		have="$have${kv%%=*} "
-	done
-	[[ $have == *" started_at "* ]] || args+=(started_at=@2h)
-	[[ $have == *" finished_at "* ]] || args+=(finished_at=@10m)
-	[[ $have == *" terminal_status "* ]] || args+=(terminal_status=completed)
-	add_run "${args[@]}" "$@"
-}
-
 # durations D...: one finished run of org/app per duration, in one go.
 durations() {
 	local d vals=

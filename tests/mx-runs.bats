@@ -13,19 +13,6 @@ setup() {
 	export MX_DB="$DB"
 }
 
-# fin [col=value...]: a run that finished 10 minutes ago, completed,
-# unless the arguments say otherwise.
-fin() {
-	local kv have=" " args=()
-	for kv in "$@"; do
-		have="$have${kv%%=*} "
-	done
-	[[ $have == *" started_at "* ]] || args+=(started_at=@2h)
-	[[ $have == *" finished_at "* ]] || args+=(finished_at=@10m)
-	[[ $have == *" terminal_status "* ]] || args+=(terminal_status=completed)
-	add_run "${args[@]}" "$@"
-}
-
 # ids [mx-runs options]: the run_id column, one line.
 ids() {
 	mx-runs -H -o run_id "$@" | paste -sd' '
