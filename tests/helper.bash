@@ -122,6 +122,31 @@ add_transition() {
 	row pr_status_history "${args[@]}" "$@"
 }
 
+# lock_db: a writer (sqlite3 in the background) holds $DB under an
+# exclusive lock, mid-transaction, until unlock_db; returns once readers
+# are locked out (or after 5 s).
+lock_db() {
+	local i
+	mkfifo "$BATS_TEST_TMPDIR/lockfifo"
+	sqlite3 "$DB" <"$BATS_TEST_TMPDIR/lockfifo" >/dev/null 2>&1 3>&- &
+	LOCK_PID=$!
+	exec 4>"$BATS_TEST_TMPDIR/lockfifo"
+	printf '%s\n' 'PRAGMA locking_mode = EXCLUSIVE;' 'BEGIN EXCLUSIVE;' \
+	    "INSERT INTO issue_runs(repo_full_name, issue_number, status)
+	    VALUES ('org/lock', 1, 'running');" >&4
+	for i in {1..100}; do
+		sqlite3 "$DB" 'PRAGMA busy_timeout = 0;
+		    SELECT 1 FROM issue_runs' >/dev/null 2>&1 || break
+		sleep 0.05
+	done
+}
+
+# unlock_db: the writer of lock_db ends without committing.
+unlock_db() {
+	exec 4>&-
+	wait "$LOCK_PID"
+}
+
 # sha256 of a file, for "nothing changed" checks.
 filesum() {
 	sha256sum "$1" | cut -d' ' -f1

@@ -526,21 +526,9 @@ EOF
 }
 
 @test "mx-prs: a database a writer keeps locked exits 75" {
-	mkfifo in
-	sqlite3 "$DB" <in >/dev/null 2>&1 3>&- &
-	pid=$!
-	exec 4>in
-	printf '%s\n' 'PRAGMA locking_mode = EXCLUSIVE;' 'BEGIN EXCLUSIVE;' \
-	    "INSERT INTO issue_runs(repo_full_name, issue_number, status)
-	    VALUES ('org/app', 1, 'running');" >&4
-	for i in {1..100}; do
-		sqlite3 "$DB" 'PRAGMA busy_timeout = 0;
-		    SELECT 1 FROM issue_runs' >/dev/null 2>&1 || break
-		sleep 0.05
-	done
+	lock_db
 	run -75 --separate-stderr mx-prs
-	exec 4>&-
-	wait "$pid"
+	unlock_db
 	assert_output ''
 	assert_equal "$stderr" "mx-prs: $DB: database is locked"
 }

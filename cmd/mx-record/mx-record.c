@@ -49,6 +49,7 @@ static int	finish(sqlite3 *, struct rec *);
 static int	meta(sqlite3 *, struct rec *);
 static int	transition(sqlite3 *, struct rec *);
 static int	not_open(sqlite3 *, const char *);
+static int	update_open(sqlite3 *, sqlite3_stmt *, const char *);
 static int	history(sqlite3 *, const char *, const char *);
 static const char *text_arg(const char *, const char *, int);
 static char	*time_arg(const char *, const char *);
@@ -564,6 +565,20 @@ finish(sqlite3 *db, struct rec *r)
 	db_bind_text(st, 3, r->class);
 	db_bind_text(st, 4, r->error);
 	db_bind_text(st, 5, r->run_id);
+	return update_open(db, st, r->run_id);
+}
+
+/*
+ * Run st, an UPDATE of the open run run_id, in its own write
+ * transaction, and finalize it.  Returns 0, or after a warning 65 when
+ * the run is unknown or already finished (nothing changed), else the
+ * database's status.
+ */
+static int
+update_open(sqlite3 *db, sqlite3_stmt *st, const char *run_id)
+{
+	int	 rc;
+
 	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0) {
 		sqlite3_finalize(st);
 		return rc;
@@ -571,7 +586,7 @@ finish(sqlite3 *db, struct rec *r)
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		rc = db_error(db);
 	else if (sqlite3_changes(db) == 0)
-		rc = not_open(db, r->run_id);
+		rc = not_open(db, run_id);
 	else
 		rc = 0;
 	sqlite3_finalize(st);
@@ -595,21 +610,7 @@ meta(sqlite3 *db, struct rec *r)
 		return EX_SOFTWARE;
 	db_bind_text(st, 1, r->meta);
 	db_bind_text(st, 2, r->run_id);
-	if ((rc = db_exec(db, "BEGIN IMMEDIATE")) != 0) {
-		sqlite3_finalize(st);
-		return rc;
-	}
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
-		rc = db_error(db);
-	else if (sqlite3_changes(db) == 0)
-		rc = not_open(db, r->run_id);
-	else
-		rc = 0;
-	sqlite3_finalize(st);
-	if (rc == 0 && (rc = db_exec(db, "COMMIT")) == 0)
-		return 0;
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return update_open(db, st, r->run_id);
 }
 
 /* transition: append a PR status change. */
