@@ -168,6 +168,23 @@ busy_wait(void *arg, int count)
 	return 1;
 }
 
+/* Return 1 if we may create files in the folder of path. */
+static int
+dir_writable(const char *path)
+{
+	char	 buf[4096], *slash;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+		return 1;
+	if ((slash = strrchr(buf, '/')) == NULL)
+		snprintf(buf, sizeof(buf), ".");
+	else if (slash == buf)
+		buf[1] = '\0';
+	else
+		*slash = '\0';
+	return access(buf, W_OK) == 0;
+}
+
 /*
  * Return 1 if path has a -wal file but no -shm, and its folder is not
  * writable: SQLite cannot build the WAL index, so it cannot be read.
@@ -176,7 +193,7 @@ static int
 stranded_wal(const char *path)
 {
 	struct stat	 st;
-	char		 buf[4096], *slash;
+	char		 buf[4096];
 
 	if ((size_t)snprintf(buf, sizeof(buf), "%s-wal", path) >= sizeof(buf) ||
 	    stat(buf, &st) == -1)
@@ -184,14 +201,7 @@ stranded_wal(const char *path)
 	snprintf(buf, sizeof(buf), "%s-shm", path);
 	if (stat(buf, &st) == 0)
 		return 0;
-	snprintf(buf, sizeof(buf), "%s", path);
-	if ((slash = strrchr(buf, '/')) == NULL)
-		snprintf(buf, sizeof(buf), ".");
-	else if (slash == buf)
-		buf[1] = '\0';
-	else
-		*slash = '\0';
-	return access(buf, W_OK) == -1;
+	return !dir_writable(path);
 }
 
 /*
@@ -279,13 +289,19 @@ db_open(const struct mx_opts *o, int mode)
 		errx(EX_NOINPUT, "%s: not a regular file", dbfile);
 	flags = mode == DB_RDWR ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 	/*
-	 * A reader of a WAL database that nobody has open would create the
-	 * -wal and -shm files (and fail in a read-only folder).  Instead it
-	 * holds a reader's lock on the file, so no writer can checkpoint
-	 * into it, checks again that no -wal appeared, and reads the file
-	 * as immutable: nothing is created, the snapshot is consistent.
+	 * SQLite cannot open a WAL database that nobody has open from a
+	 * folder where it may not create the -wal and -shm files.  There
+	 * we hold a reader's lock on the file, so no connection can
+	 * checkpoint-on-close into it, check again that no -wal appeared,
+	 * and read the file as immutable.  Anywhere else the ordinary open
+	 * is the safe one: it takes part in the WAL's read marks, which is
+	 * what stops a writer's automatic checkpoint from overwriting pages
+	 * under a reader (an immutable reader does not, and the soak saw
+	 * "malformed" pages); it may leave empty -wal and -shm files, as
+	 * every SQLite reader does, and writes nothing to the database.
 	 */
-	held = mode == DB_RDONLY && wal_idle(dbfile) ? hold_shared(dbfile) : -1;
+	held = mode == DB_RDONLY && !dir_writable(dbfile) && wal_idle(dbfile) ?
+	    hold_shared(dbfile) : -1;
 	if (held == -2)
 		errx(EX_TEMPFAIL, "%s: database is locked", dbfile);
 	if (held == 0) {

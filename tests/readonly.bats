@@ -83,11 +83,28 @@ EOF
 	echo "# $checked commands checked" >&3
 }
 
-@test "readonly: a WAL database without -wal or -shm is left as it is" {
+# In a folder it may write, a reader of a WAL database nobody has open
+# opens it the ordinary way: that takes part in the WAL's read marks,
+# which is what keeps a writer's checkpoint from overwriting pages under
+# it.  It may leave an empty -wal and an -shm index, as every SQLite
+# reader does; the database keeps its bytes and the -wal holds nothing.
+# (In a read-only folder it creates nothing: tests/hostile.bats.)
+@test "readonly: a WAL database without -wal or -shm keeps its bytes" {
+	local line before
 	[ "$(sql 'PRAGMA journal_mode')" = wal ]
 	[ ! -e "$DB-wal" ] && [ ! -e "$DB-shm" ]
-	check_all
-	[ ! -e "$DB-wal" ] && [ ! -e "$DB-shm" ]
+	before=$(filesum "$DB")
+	while IFS= read -r line; do
+		[ -x "$TOP/bin/${line%% *}" ] || continue
+		# shellcheck disable=SC2086
+		run --separate-stderr $line -d "$DB"
+		[ "$status" -eq 0 ] || [ "$status" -eq 64 ]
+		[ "$(filesum "$DB")" = "$before" ]
+		[ ! -e "$DB-wal" ] || [ ! -s "$DB-wal" ]
+		[ ! -e "$DB-journal" ]
+	done <<EOF
+$COMMANDS
+EOF
 }
 
 @test "readonly: a WAL holding changes not yet checkpointed is not checkpointed" {
