@@ -25,6 +25,7 @@
 static const char	*dbfile = "state.db";
 static int		 lockfd = -1;	/* our own read lock, see wal_idle() */
 static struct timespec	 busy_since;	/* start of the current busy wait */
+static struct stat	 opened;	/* the file as db_open() found it */
 
 /* The database path, for messages. */
 const char *
@@ -64,12 +65,37 @@ db_status(int rc)
 	}
 }
 
+/* Return 1 if the database file changed since db_open() saw it. */
+static int
+changed(void)
+{
+	struct stat	 st;
+
+	if (stat(dbfile, &st) == -1)
+		return 1;
+	return st.st_size != opened.st_size ||
+	    st.st_mtim.tv_sec != opened.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != opened.st_mtim.tv_nsec;
+}
+
 /* Warn with SQLite's message for db and return our exit status. */
 int
 db_error(sqlite3 *db)
 {
+	int	 rc = sqlite3_extended_errcode(db);
+
+	/*
+	 * Read as immutable (a read-only folder), a page a writer's
+	 * checkpoint rewrote under us looks corrupt: say so, and 75, as
+	 * the next try reads a consistent file.
+	 */
+	if (lockfd != -1 && (rc & 0xff) == SQLITE_CORRUPT && changed()) {
+		warnx("%s: changed by a writer while read from a read-only "
+		    "folder; try again", dbfile);
+		return EX_TEMPFAIL;
+	}
 	warnx("%s: %s", dbfile, sqlite3_errmsg(db));
-	return db_status(sqlite3_extended_errcode(db));
+	return db_status(rc);
 }
 
 /* Run sql, statements without rows; 0, or db_error()'s status. */
@@ -284,6 +310,7 @@ db_open(const struct mx_opts *o, int mode)
 		err(EX_NOINPUT, "%s", dbfile);
 	if (S_ISDIR(st.st_mode))
 		errx(EX_NOINPUT, "%s: is a directory", dbfile);
+	opened = st;
 	/* Opening a FIFO would wait for a writer forever. */
 	if (!S_ISREG(st.st_mode))
 		errx(EX_NOINPUT, "%s: not a regular file", dbfile);
