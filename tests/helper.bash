@@ -147,6 +147,31 @@ unlock_db() {
 	wait "$LOCK_PID"
 }
 
+# refused_readonly PROG [ARGS...]: run PROG -d COPY ARGS as user nobody on
+# a root-owned copy of $DB it may read but not write (as root, chmod would
+# not stop a write): it must exit 66 with one line saying so, print
+# nothing, and leave the file's bytes and its folder's listing alone.
+refused_readonly() {
+	local prog=$1 d sum after listing
+	shift
+	command -v setpriv >/dev/null || skip "setpriv missing"
+	[ "$(id -u)" = 0 ] || skip "needs root to switch to nobody"
+	d=$(mktemp -d /tmp/mx-ro.XXXXXX)
+	chmod 755 "$d"
+	cp "$DB" "$d/state.db"
+	chmod 644 "$d/state.db"
+	sum=$(filesum "$d/state.db")
+	run -66 --separate-stderr setpriv --reuid=nobody --regid=nogroup \
+	    --clear-groups "$TOP/bin/$prog" -d "$d/state.db" "$@"
+	after=$(filesum "$d/state.db")
+	listing=$(ls "$d")
+	rm -rf "$d"
+	assert_output ''
+	assert_equal "$stderr" "$prog: $d/state.db: not writable: Permission denied"
+	assert_equal "$after" "$sum"
+	assert_equal "$listing" state.db
+}
+
 # sha256 of a file, for "nothing changed" checks.
 filesum() {
 	sha256sum "$1" | cut -d' ' -f1
