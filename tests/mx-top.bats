@@ -712,6 +712,9 @@ EOF
 	wait_for '^!org/lib +8'
 	screen -e | grep -Eq $'\e\\[([0-9]+;)*3[0-7](;[0-9]+)*m'
 	tmux -L "$SOCK" kill-server
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
+	# A fresh socket: a new server on the one just killed can lose the race.
+	SOCK="${SOCK}_b"
 	tstart "$(printf 'NO_COLOR=1 %s' "$(top_cmd)")"
 	wait_for '^!org/lib +8'
 	! screen -e | grep -Eq $'\e\\[([0-9]+;)*(3[0-8]|4[0-8]|9[0-7])(;[0-9]+)*m'
